@@ -1,0 +1,62 @@
+"""Migrate every configured database in a safe order and summarise each one."""
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, router
+from django.db.migrations.executor import MigrationExecutor
+
+from apps.core.topology import mirror_of, primary_aliases
+
+
+class Command(BaseCommand):
+    help = (
+        "Run migrate on every primary database, default first (the other databases "
+        "hold keys into its users), skipping replicas. --check applies nothing and "
+        "exits non-zero when any database has unapplied migrations."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="Apply nothing; exit with status 1 if a database has unapplied migrations.",
+        )
+
+    def handle(self, *args, check=False, **options):
+        behind = []
+        for position, alias in enumerate(aliases := primary_aliases()):
+            pending = self.pending(alias)
+            here = sum(1 for app_label, _ in pending if router.allow_migrate(alias, app_label))
+            if check:
+                state = f"{len(pending)} unapplied ({here} with tables here)" if pending else "up to date"
+                self.stdout.write(f"{alias:<10} {state}")
+                if pending:
+                    behind.append(alias)
+                continue
+            try:
+                call_command("migrate", database=alias, interactive=False, verbosity=0)
+            except Exception as error:
+                untouched = ", ".join(aliases[position + 1 :]) or "none"
+                raise CommandError(
+                    f"Migrating {alias!r} failed: {error}. Not attempted after it: {untouched}."
+                ) from error
+            tables = connections[alias].introspection.table_names()
+            self.stdout.write(
+                f"{alias:<10} applied {len(pending)} migrations ({here} with tables here); "
+                f"{len(tables)} tables"
+            )
+        for alias in connections:
+            if primary := mirror_of(alias):
+                self.stdout.write(f"{alias:<10} skipped: a replica of {primary}, which gives it its schema")
+        if behind:
+            raise CommandError(
+                f"Unapplied migrations on: {', '.join(behind)}. Run: manage.py migrate_all",
+                returncode=1,
+            )
+
+    @staticmethod
+    def pending(alias: str) -> list[tuple[str, str]]:
+        """Return ``(app_label, name)`` of each migration not yet recorded on *alias*."""
+        executor = MigrationExecutor(connections[alias])
+        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+        return [(migration.app_label, migration.name) for migration, _ in plan]

@@ -1,0 +1,107 @@
+"""The routing trace: which database served each query, and why.
+
+Every query on every alias passes through a ``connection.execute_wrapper``
+installed for the length of the request. Each row records the alias, the
+duration, the SQL and the router's reason (``routers.explain``). The trace is
+injected into HTML pages as a panel, summed per alias in ``X-DB-Queries``, and
+timed per alias in ``Server-Timing``.
+"""
+
+import time
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import connections
+from django.template.loader import render_to_string
+
+from routers.explain import reason_for, recording
+
+MAX_ROWS = 300  # rows shown in the panel; the header counts every query
+NO_DECISION = "no router decision (explicit .using() or a direct cursor)"
+
+
+@dataclass
+class TracedQuery:
+    alias: str
+    sql: str
+    duration_ms: float
+    reason: str
+
+
+@dataclass
+class QueryTrace:
+    queries: list[TracedQuery] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+    durations: dict[str, float] = field(default_factory=dict)
+
+    def wrapper_for(self, alias: str):
+        def wrapper(execute, sql, params, many, context):
+            started = time.perf_counter()
+            try:
+                return execute(sql, params, many, context)
+            finally:
+                self.add(alias, sql, (time.perf_counter() - started) * 1000)
+
+        return wrapper
+
+    def add(self, alias: str, sql: str, duration_ms: float) -> None:
+        self.counts[alias] = self.counts.get(alias, 0) + 1
+        self.durations[alias] = self.durations.get(alias, 0.0) + duration_ms
+        if len(self.queries) < MAX_ROWS:
+            reason = reason_for(alias) or NO_DECISION
+            self.queries.append(TracedQuery(alias, sql, duration_ms, reason))
+
+    def header(self) -> str:
+        """``default=2, blog_db=1``, in settings order; ``none`` when no query ran."""
+        parts = [f"{alias}={self.counts[alias]}" for alias in connections if alias in self.counts]
+        return ", ".join(parts) or "none"
+
+    def server_timing(self) -> str:
+        return ", ".join(
+            f'db-{alias};dur={self.durations[alias]:.2f};desc="{alias}: {self.counts[alias]} queries"'
+            for alias in connections
+            if alias in self.counts
+        )
+
+
+class RoutingTraceMiddleware:
+    """Record every query of the request and report it in headers and an HTML panel."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not getattr(settings, "ROUTING_TRACE", True):
+            return self.get_response(request)
+        trace = QueryTrace()
+        with recording(), ExitStack() as stack:
+            for alias in connections:
+                stack.enter_context(connections[alias].execute_wrapper(trace.wrapper_for(alias)))
+            response = self.get_response(request)
+        response["X-DB-Queries"] = trace.header()
+        if trace.counts:
+            response["Server-Timing"] = trace.server_timing()
+        self._inject_panel(response, trace)
+        return response
+
+    @staticmethod
+    def _inject_panel(response, trace):
+        if response.streaming or "text/html" not in response.get("Content-Type", ""):
+            return
+        content = response.content.decode(response.charset, errors="replace")
+        index = content.rfind("</body>")
+        if index == -1:
+            return
+        panel = render_to_string(
+            "core/trace_panel.html",
+            {
+                "trace": trace,
+                "summary": [(a, trace.counts[a], trace.durations[a]) for a in connections if a in trace.counts],
+                "total": sum(trace.counts.values()),
+                "truncated": sum(trace.counts.values()) > len(trace.queries),
+            },
+        )
+        response.content = (content[:index] + panel + content[index:]).encode(response.charset)
+        if response.has_header("Content-Length"):
+            response["Content-Length"] = str(len(response.content))

@@ -1,0 +1,68 @@
+"""Describe the configured databases: role, engine and the apps each one holds."""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections, router
+
+
+@dataclass(frozen=True)
+class DatabaseInfo:
+    alias: str
+    vendor: str
+    role: str
+    location: str
+    app_labels: list[str] = field(default_factory=list)
+    mirror_of: str | None = None
+
+
+def mirror_of(alias: str) -> str | None:
+    """Return the primary *alias* is a read replica (test mirror) of, if any."""
+    return settings.DATABASES[alias].get("TEST", {}).get("MIRROR") or None
+
+
+def primary_aliases() -> list[str]:
+    """Return the writable aliases, ``default`` first: the order to migrate them in."""
+    aliases = [alias for alias in settings.DATABASES if not mirror_of(alias)]
+    return sorted(aliases, key=lambda alias: (alias != DEFAULT_DB_ALIAS, alias))
+
+
+def apps_in(alias: str) -> list[str]:
+    """Return the labels of the apps whose tables live in *alias*."""
+    return [
+        config.label
+        for config in apps.get_app_configs()
+        if any(True for _ in config.get_models())
+        and router.allow_migrate(alias, config.label)
+    ]
+
+
+def describe_databases() -> list[DatabaseInfo]:
+    """Return one DatabaseInfo per configured alias, in settings order."""
+    infos = []
+    for alias, config in settings.DATABASES.items():
+        primary = mirror_of(alias)
+        if primary:
+            role, labels = f"replica of {primary}", apps_in(primary)
+        else:
+            labels = apps_in(alias)
+            role = "primary" if alias == DEFAULT_DB_ALIAS else "app database"
+        infos.append(
+            DatabaseInfo(
+                alias=alias,
+                vendor=connections[alias].vendor,
+                role=role,
+                location=_location(config),
+                app_labels=labels,
+                mirror_of=primary,
+            )
+        )
+    return infos
+
+
+def _location(config: dict) -> str:
+    """Where the database is, without credentials."""
+    if config.get("HOST"):
+        return f"{config['HOST']}:{config.get('PORT') or 5432}/{config.get('NAME', '')}"
+    return str(config.get("NAME", ""))

@@ -1,0 +1,83 @@
+"""Shop tables live in ``shop_db``; an order's customer lives in ``default``."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.text import slugify
+
+from routers import CrossDatabaseQuerySet
+
+
+class Product(models.Model):
+    name = models.CharField(max_length=200)
+    # Filled from the name when left blank (see Post.slug).
+    slug = models.SlugField(max_length=200, blank=True)
+    description = models.TextField(blank=True, default="")
+    price = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    stock = models.PositiveIntegerField(default=100)
+    is_active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CrossDatabaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:200] or "product"
+        super().save(*args, **kwargs)
+
+
+class Order(models.Model):
+    class Status(models.TextChoices):
+        PLACED = "placed", "Placed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    # Cross-database key (see apps.blog.models.CROSS_DATABASE). Nullable, so an
+    # order outlives a deleted customer account.
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="orders",
+        null=True,
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+    )
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PLACED)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = CrossDatabaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"Order #{self.pk}"
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="order_items")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+
+    objects = CrossDatabaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.product_id}"
+
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity

@@ -1,0 +1,43 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from apps.shop import selectors, services
+from apps.shop.forms import OrderForm
+from apps.shop.models import Order
+
+
+@require_http_methods(["GET", "POST"])
+def product_list(request):
+    products = selectors.product_list()
+    form = OrderForm(request.POST or None, products=products)
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/accounts/login/?next={request.path}")
+        if form.is_valid():
+            try:
+                order = services.order_place(customer=request.user, quantities=form.quantities())
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, f"Order #{order.pk} placed in shop_db.")
+                return redirect("shop:order_detail", pk=order.pk)
+    return render(request, "shop/product_list.html", {"form": form})
+
+
+@login_required
+def order_list(request):
+    orders = selectors.order_list(customer=request.user)
+    return render(request, "shop/order_list.html", {"orders": orders})
+
+
+@login_required
+def order_detail(request, pk):
+    try:
+        order = selectors.order_detail(customer=request.user, pk=pk)
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+    return render(request, "shop/order_detail.html", {"order": order})

@@ -1,0 +1,142 @@
+"""Settings for the multi-database demo.
+
+This is the one module that reads the environment (django-environ). Every
+variable is documented in ``.env.example``.
+"""
+
+import secrets
+from pathlib import Path
+
+import environ
+
+from project.databases import database_settings
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"  # git-ignored: embedded databases and the dev secret key
+
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+
+def _dev_secret_key() -> str:
+    """Return a random key kept in var/, so an unset DJANGO_SECRET_KEY is never a fixed string."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(exist_ok=True)
+        path.write_text(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+# ------------------------------------------------------------------------------
+# Core
+# ------------------------------------------------------------------------------
+DEBUG = env.bool("DJANGO_DEBUG", default=False)
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _dev_secret_key()
+ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
+ROOT_URLCONF = "project.urls"
+WSGI_APPLICATION = "project.wsgi.application"
+ASGI_APPLICATION = "project.asgi.application"
+
+INSTALLED_APPS = [
+    "apps.accounts",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "routers",
+    "apps.core",
+    "apps.blog",
+    "apps.shop",
+]
+
+MIDDLEWARE = [
+    # Outermost, so the trace also sees the session and auth queries.
+    "apps.core.middleware.RoutingTraceMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# ------------------------------------------------------------------------------
+# Databases
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/db/multi-db/
+DATABASES, DATABASE_URL_PROBLEMS = database_settings(env, var_dir=VAR_DIR)
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Order matters: the first router with an opinion wins. See routers/__init__.py.
+DATABASE_ROUTERS = ["routers.AppLabelRouter"]
+# app label -> alias. Apps not listed live in "default".
+DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}
+# Pairs of databases whose rows may reference each other (a post's author).
+DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
+
+# ------------------------------------------------------------------------------
+# Authentication
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/5.2/topics/auth/customizing/#substituting-a-custom-user-model
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# ------------------------------------------------------------------------------
+# Static files (whitenoise)
+# ------------------------------------------------------------------------------
+# https://whitenoise.readthedocs.io/en/stable/django.html
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# Serve straight from the app folders, so the embedded demo needs no collectstatic.
+WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+
+# ------------------------------------------------------------------------------
+# Internationalisation
+# ------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# ------------------------------------------------------------------------------
+# Routing trace
+# ------------------------------------------------------------------------------
+# Show the per-query panel and the X-DB-Queries / Server-Timing headers. The
+# panel prints SQL, so a real deployment of your own should leave it off.
+ROUTING_TRACE = env.bool("ROUTING_TRACE", default=True)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+}

@@ -1,0 +1,43 @@
+"""Why did a query go where it went? A per-context record of routing decisions.
+
+Routers call ``explain(alias, reason)`` and return its result; a trace (the
+demo's routing panel, a test) wraps work in ``recording()`` and asks
+``reason_for(alias)`` when a query runs. Outside ``recording()`` the call is a
+single ``ContextVar.get``, so it costs nothing on the hot path.
+
+This is the one shared helper the router modules depend on. A router copied
+alone can replace ``explain(alias, reason)`` with ``alias``.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+__all__ = ["explain", "reason_for", "recording"]
+
+_decisions: ContextVar[dict[str, str] | None] = ContextVar("routing_decisions", default=None)
+
+
+def explain(alias: str, reason: str) -> str:
+    """Record why *alias* was chosen, then return *alias*."""
+    decisions = _decisions.get()
+    if decisions is not None:
+        decisions[alias] = reason
+    return alias
+
+
+def reason_for(alias: str) -> str | None:
+    """Return the latest recorded reason for *alias*, or None when none was recorded."""
+    decisions = _decisions.get()
+    return None if decisions is None else decisions.get(alias)
+
+
+@contextmanager
+def recording() -> Iterator[dict[str, str]]:
+    """Record routing decisions made inside the block; nested blocks start afresh."""
+    decisions: dict[str, str] = {}
+    token = _decisions.set(decisions)
+    try:
+        yield decisions
+    finally:
+        _decisions.reset(token)
