@@ -1,0 +1,45 @@
+"""Add generated users, posts, comments, products and orders with factory_boy."""
+
+import random
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import router, transaction
+
+from apps.accounts.factories import UserFactory
+from apps.blog.factories import CommentFactory, PostFactory, TagFactory
+from apps.blog.models import Post
+from apps.shop.factories import OrderItemFactory, ProductFactory
+from apps.shop.models import Order
+
+MAX_SIZE = 100_000
+
+
+class Command(BaseCommand):
+    help = (
+        "Generate --size N posts (with comments) and N products and orders, spread over "
+        "a handful of users. Each database is written in its own transaction."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", type=int, default=100, help="Rows per kind (default 100).")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed, for repeatable data.")
+
+    def handle(self, *args, size, seed, **options):
+        if not 1 <= size <= MAX_SIZE:
+            raise CommandError(f"--size must be between 1 and {MAX_SIZE}, not {size}.")
+        random.seed(seed)
+        UserFactory.reset_sequence(0)
+        users = [UserFactory(username=f"bulk{n}") for n in range(max(2, min(size // 10, 50)))]
+        with transaction.atomic(using=router.db_for_write(Post)):
+            tags = [TagFactory(name=f"Bulk topic {n}", slug=f"bulk-topic-{n}") for n in range(5)]
+            posts = [PostFactory(author=random.choice(users)) for _ in range(size)]
+            for post in posts:
+                post.tags.set(random.sample(tags, k=2))
+                CommentFactory.create_batch(random.randint(0, 3), post=post, author=random.choice(users))
+        with transaction.atomic(using=router.db_for_write(Order)):
+            products = ProductFactory.create_batch(size)
+            for _ in range(size):
+                OrderItemFactory(order__customer=random.choice(users), product=random.choice(products))
+        self.stdout.write(
+            f"Added {size} posts and {size} products and orders for {len(users)} users."
+        )

@@ -1,0 +1,36 @@
+"""factory_boy factories for the shop (``shop_db``); customers come from ``default``."""
+
+from decimal import Decimal
+
+import factory
+
+from apps.accounts.factories import UserFactory
+from apps.shop.models import Order, OrderItem, Product
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    name = factory.Faker("catch_phrase")
+    description = factory.Faker("sentence", nb_words=10)
+    price = factory.Faker("pydecimal", left_digits=3, right_digits=2, min_value=1, max_value=500)
+    stock = 100
+
+    class Meta:
+        model = Product
+
+
+class OrderFactory(factory.django.DjangoModelFactory):
+    customer = factory.SubFactory(UserFactory)
+    total = Decimal("0")
+
+    class Meta:
+        model = Order
+
+
+class OrderItemFactory(factory.django.DjangoModelFactory):
+    order = factory.SubFactory(OrderFactory)
+    product = factory.SubFactory(ProductFactory)
+    quantity = 1
+    unit_price = factory.SelfAttribute("product.price")
+
+    class Meta:
+        model = OrderItem
