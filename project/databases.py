@@ -10,6 +10,7 @@ the problem is returned, so ``manage.py check`` (``project.E001``) and the WSGI
 and ASGI start-up report every bad variable by name at once.
 """
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,7 +94,9 @@ def _embedded_sqlite(path: Path) -> dict:
 
 def _parse(url: str, *, variable: str, alias: str) -> tuple[dict, UrlProblem | None]:
     try:
-        config = environ.Env.db_url_config(url)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # an unknown engine is reported below, by name
+            config = environ.Env.db_url_config(url)
     except (ValueError, KeyError) as exc:
         return _dummy(), UrlProblem(variable, alias, f"{variable} is not a valid URL: {exc}.")
     engine = config.get("ENGINE", "")

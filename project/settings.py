@@ -115,9 +115,11 @@ AUTH_PASSWORD_VALIDATORS = [
 # ------------------------------------------------------------------------------
 # https://whitenoise.readthedocs.io/en/stable/django.html
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
-# Serve straight from the app folders, so the embedded demo needs no collectstatic.
-WHITENOISE_USE_FINDERS = env.bool("WHITENOISE_USE_FINDERS", default=True)
+# Set DJANGO_STATIC_ROOT where collectstatic has run (the Docker image does);
+# without it whitenoise serves straight from the app folders, so the embedded
+# demo needs no collectstatic step.
+STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default="") or None
+WHITENOISE_USE_FINDERS = STATIC_ROOT is None
 
 # ------------------------------------------------------------------------------
 # Internationalisation

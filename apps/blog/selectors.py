@@ -17,7 +17,8 @@ def post_list(*, tag_slug: str | None = None, author_username: str | None = None
         posts = posts.filter(tags__slug=tag_slug)
     if author_username:
         posts = posts.filter(author_id__in=user_ids_for(usernames=[author_username]))
-    return posts.prefetch_related("author", "tags")
+    # An aggregate drops Meta.ordering (GROUP BY), so order explicitly for paging.
+    return posts.order_by("-created_at", "-id").prefetch_related("author", "tags")
 
 
 def user_ids_for(*, usernames: list[str]) -> list[int]:

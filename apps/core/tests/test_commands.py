@@ -1,0 +1,58 @@
+"""migrate_all, load_demo and bulk_data, run as a user runs them."""
+
+import pytest
+from django.core.management import call_command
+
+from apps.accounts.models import User
+from apps.blog.models import Comment, Post, Tag
+from apps.shop.models import Order, Product
+from tests.subprocess_env import database_env, manage
+
+WALKTHROUGH = """
+from django.contrib.auth import get_user_model
+from apps.blog.models import Post
+from apps.shop.models import Product
+user = get_user_model().objects.create_user(username="john", email="j@example.com", password="pw")
+post = Post.objects.create(title="Hello World", content="Multi-database setup works!", author=user)
+print(post.author.username)
+print(list(user.blog_posts.all()))
+print(Product.objects.create(name="Django-CFG Book", price=29.99).slug)
+"""
+
+
+def test_migrate_all_check_fails_until_every_database_is_migrated(tmp_path):
+    env = database_env(tmp_path)
+    before = manage("migrate_all", "--check", env=env)
+    assert before.returncode == 1
+    assert "Unapplied migrations on: default, blog_db, shop_db" in before.stderr
+
+    migrated = manage("migrate_all", env=env)
+    assert migrated.returncode == 0, migrated.stderr
+    assert "blog_db    applied" in migrated.stdout
+    assert "replica    skipped" in migrated.stdout
+
+    after = manage("migrate_all", "--check", env=env)
+    assert after.returncode == 0, after.stderr
+    assert after.stdout.count("up to date") == 3
+
+    shell = manage("shell", "-c", WALKTHROUGH, env=env)
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.splitlines()[-3:] == ["john", "[<Post: Hello World>]", "django-cfg-book"]
+
+
+@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+def test_load_demo_twice_leaves_the_same_rows():
+    counted = [User, Post, Comment, Tag, Product, Order]
+    call_command("load_demo")
+    first = {model: model.objects.count() for model in counted}
+    call_command("load_demo")
+    assert {model: model.objects.count() for model in counted} == first
+    assert first[User] == 4 and first[Post] == 12 and first[Product] == 6
+
+
+@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+def test_bulk_data_adds_size_rows_to_each_database():
+    call_command("bulk_data", size=30)
+    assert Post.objects.count() == 30 and Product.objects.count() == 30
+    assert Order.objects.count() == 30
+    assert User.objects.filter(username__startswith="bulk").count() == 3

@@ -1,0 +1,73 @@
+"""The routing trace: a panel and headers on every page, with the router's reasons."""
+
+import re
+
+import pytest
+from django.test import override_settings
+
+from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from apps.blog.factories import PostFactory
+from apps.shop.factories import OrderFactory, ProductFactory
+
+ALL = ["default", "blog_db", "shop_db"]
+
+
+@pytest.fixture
+def admin_client(client, db):
+    admin = UserFactory(username="boss", is_staff=True, is_superuser=True)
+    client.login(username=admin.username, password=DEFAULT_PASSWORD)
+    return client
+
+
+@pytest.mark.django_db(databases=ALL)
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/blog/", "/blog/new/", "/blog/{post}/{slug}/", "/shop/", "/shop/orders/",
+     "/shop/orders/{order}/", "/accounts/login/", "/admin/", "/admin/blog/post/",
+     "/admin/blog/post/{post}/change/", "/admin/blog/comment/", "/admin/blog/tag/",
+     "/admin/shop/product/", "/admin/shop/order/", "/admin/shop/order/{order}/change/",
+     "/admin/accounts/user/", "/admin/blog/post/add/", "/no-such-page/"],
+)
+def test_every_page_has_the_trace_panel_and_the_per_database_header(admin_client, path):
+    admin = UserFactory(username="boss")
+    post = PostFactory(author=admin)
+    order = OrderFactory(customer=admin)
+    response = admin_client.get(path.format(post=post.pk, slug=post.slug, order=order.pk))
+    assert response.status_code in {200, 404}
+    assert re.fullmatch(r"none|\w+=\d+(, \w+=\d+)*", response["X-DB-Queries"])
+    assert b'data-testid="routing-trace"' in response.content
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_blog_list_trace_names_each_database_and_the_rule_that_chose_it(client):
+    PostFactory()
+    response = client.get("/blog/")
+    content = response.content.decode()
+    assert response["X-DB-Queries"] == "default=1, blog_db=3"
+    assert "blog_db (app-label rule: blog → blog_db)" in content
+    assert "default (no rule for accounts: default)" in content
+    assert content.count('data-alias="blog_db"') == 3
+    timing = response["Server-Timing"]
+    assert re.match(r'db-default;dur=[\d.]+;desc="default: 1 queries", db-blog_db;dur=', timing)
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_shop_page_queries_only_shop_db_for_anonymous_visitors(client):
+    ProductFactory()
+    assert client.get("/shop/")["X-DB-Queries"] == "shop_db=1"
+
+
+@override_settings(ROUTING_TRACE=False)
+@pytest.mark.django_db(databases=ALL)
+def test_trace_can_be_switched_off(client):
+    response = client.get("/blog/")
+    assert "X-DB-Queries" not in response
+    assert b"routing-trace" not in response.content
+
+
+def test_home_page_lists_each_database_with_its_role_and_apps(client):
+    content = client.get("/").content.decode()
+    for alias, role in [("default", "primary"), ("blog_db", "app database"),
+                        ("shop_db", "app database"), ("replica", "replica of default")]:
+        assert re.search(rf'class="db">{alias}</span></td><td>sqlite</td><td>{role}</td>', content)
+    assert re.search(r'class="db">blog_db</span>.*?<td>blog</td>', content, re.S)

@@ -1,0 +1,29 @@
+"""Run manage.py in a child process against throwaway SQLite files."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def database_env(directory: Path) -> dict[str, str]:
+    """Return an environment whose databases are SQLite files in *directory*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_URL", "DJANGO_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="project.settings",
+        DJANGO_SECRET_KEY="test-only-secret-key",
+        DATABASE_URL=f"sqlite:///{directory}/default.sqlite3",
+        DATABASE_URL_BLOG=f"sqlite:///{directory}/blog.sqlite3",
+        DATABASE_URL_SHOP=f"sqlite:///{directory}/shop.sqlite3",
+    )
+    return env
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run ``manage.py *args`` and return the finished process (output captured)."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+    )
