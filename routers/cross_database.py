@@ -24,12 +24,12 @@ Which database a model lives in is asked of Django's router
 (``router.db_for_write``), so this works with any router. Depends on Django only.
 """
 
+from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router
 from django.db.models import F, Q
 from django.db.models.constants import LOOKUP_SEP
 from django.db.models.expressions import OuterRef, ResolvedOuterRef
-from django.conf import settings
 
 __all__ = ["CrossDatabaseJoinError", "CrossDatabaseQuerySet", "find_crossing"]
 

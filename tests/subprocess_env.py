@@ -25,5 +25,10 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run ``manage.py *args`` and return the finished process (output captured)."""
     return subprocess.run(
         [sys.executable, "manage.py", *args],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )

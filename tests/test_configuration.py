@@ -54,7 +54,9 @@ def test_wsgi_start_up_refuses_a_bad_url(tmp_path):
     env = database_env(tmp_path) | {"DATABASE_URL": "postgres://u:p@h:port/db"}
     result = manage("shell", "-c", "import project.wsgi", env=env)
     assert result.returncode != 0
-    assert "Refusing to start" in result.stderr and "DATABASE_URL is not a valid URL" in result.stderr
+    assert (
+        "Refusing to start" in result.stderr and "DATABASE_URL is not a valid URL" in result.stderr
+    )
 
 
 @pytest.mark.parametrize(

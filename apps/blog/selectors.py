@@ -35,7 +35,6 @@ def user_ids_for(*, usernames: list[str]) -> list[int]:
 def post_detail(*, pk: int) -> Post:
     """One post with its tags, author, and comments with their authors."""
     comments = Comment.objects.prefetch_related("author")
-    return (
-        Post.objects.prefetch_related("author", "tags", Prefetch("comments", queryset=comments))
-        .get(pk=pk)
-    )
+    return Post.objects.prefetch_related(
+        "author", "tags", Prefetch("comments", queryset=comments)
+    ).get(pk=pk)

@@ -58,11 +58,12 @@ class QueryTrace:
         return ", ".join(parts) or "none"
 
     def server_timing(self) -> str:
-        return ", ".join(
-            f'db-{alias};dur={self.durations[alias]:.2f};desc="{alias}: {self.counts[alias]} queries"'
-            for alias in connections
-            if alias in self.counts
-        )
+        entries = []
+        for alias in connections:
+            if alias in self.counts:
+                duration, count = self.durations[alias], self.counts[alias]
+                entries.append(f'db-{alias};dur={duration:.2f};desc="{alias}: {count} queries"')
+        return ", ".join(entries)
 
 
 class RoutingTraceMiddleware:
@@ -97,7 +98,11 @@ class RoutingTraceMiddleware:
             "core/trace_panel.html",
             {
                 "trace": trace,
-                "summary": [(a, trace.counts[a], trace.durations[a]) for a in connections if a in trace.counts],
+                "summary": [
+                    (a, trace.counts[a], trace.durations[a])
+                    for a in connections
+                    if a in trace.counts
+                ],
                 "total": sum(trace.counts.values()),
                 "truncated": sum(trace.counts.values()) > len(trace.queries),
             },

@@ -33,8 +33,7 @@ def apps_in(alias: str) -> list[str]:
     return [
         config.label
         for config in apps.get_app_configs()
-        if any(True for _ in config.get_models())
-        and router.allow_migrate(alias, config.label)
+        if any(True for _ in config.get_models()) and router.allow_migrate(alias, config.label)
     ]
 
 

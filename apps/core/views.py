@@ -3,9 +3,21 @@ from django.shortcuts import render
 from apps.core.topology import describe_databases
 
 DEMO_PAGES = [
-    ("blog:post_list", "Blog", "App-label routing to blog_db, authors from default in one extra query."),
-    ("blog:post_create", "Write a post", "A write to blog_db whose author key points into default."),
-    ("shop:product_list", "Shop", "Products in shop_db; placing an order is one shop_db transaction."),
+    (
+        "blog:post_list",
+        "Blog",
+        "App-label routing to blog_db, authors from default in one extra query.",
+    ),
+    (
+        "blog:post_create",
+        "Write a post",
+        "A write to blog_db whose author key points into default.",
+    ),
+    (
+        "shop:product_list",
+        "Shop",
+        "Products in shop_db; placing an order is one shop_db transaction.",
+    ),
     ("shop:order_list", "My orders", "user.orders: from default into shop_db by customer id."),
     ("admin:index", "Admin", "Every model reads and writes its own database."),
 ]

@@ -38,7 +38,9 @@ def order_place(*, customer, quantities: Mapping[int, int]) -> Order:
         for pk, product in products.items():
             product.stock -= wanted[pk]
             items.append(
-                OrderItem(order=order, product=product, quantity=wanted[pk], unit_price=product.price)
+                OrderItem(
+                    order=order, product=product, quantity=wanted[pk], unit_price=product.price
+                )
             )
             total += product.price * wanted[pk]
         Product.objects.bulk_update(products.values(), ["stock"])

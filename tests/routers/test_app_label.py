@@ -14,8 +14,14 @@ ROUTER = AppLabelRouter()
 
 @pytest.mark.parametrize(
     ("model", "alias"),
-    [(Post, "blog_db"), (Comment, "blog_db"), (Tag, "blog_db"), (Product, "shop_db"),
-     (Order, "shop_db"), (User, "default")],
+    [
+        (Post, "blog_db"),
+        (Comment, "blog_db"),
+        (Tag, "blog_db"),
+        (Product, "shop_db"),
+        (Order, "shop_db"),
+        (User, "default"),
+    ],
 )
 def test_reads_and_writes_go_to_the_apps_database(model, alias):
     """Both hooks answer with the alias from DATABASE_ROUTING_RULES, or default."""
@@ -26,10 +32,18 @@ def test_reads_and_writes_go_to_the_apps_database(model, alias):
 
 @pytest.mark.parametrize(
     ("db", "app_label", "allowed"),
-    [("blog_db", "blog", True), ("default", "blog", False), ("shop_db", "blog", False),
-     ("shop_db", "shop", True), ("default", "shop", False), ("default", "auth", True),
-     ("blog_db", "auth", False), ("blog_db", "contenttypes", False), ("replica", "auth", False),
-     ("replica", "blog", False)],
+    [
+        ("blog_db", "blog", True),
+        ("default", "blog", False),
+        ("shop_db", "blog", False),
+        ("shop_db", "shop", True),
+        ("default", "shop", False),
+        ("default", "auth", True),
+        ("blog_db", "auth", False),
+        ("blog_db", "contenttypes", False),
+        ("replica", "auth", False),
+        ("replica", "blog", False),
+    ],
 )
 def test_tables_are_created_only_in_the_apps_database(db, app_label, allowed):
     """allow_migrate is True for exactly one database per app, and never for the replica."""

@@ -13,9 +13,13 @@ pytestmark = pytest.mark.django_db(databases=["default", "blog_db"])
 
 def queries_per_database(response) -> dict[str, int]:
     header = response["X-DB-Queries"]
-    return {} if header == "none" else {
-        alias: int(count) for alias, count in (part.split("=") for part in header.split(", "))
-    }
+    return (
+        {}
+        if header == "none"
+        else {
+            alias: int(count) for alias, count in (part.split("=") for part in header.split(", "))
+        }
+    )
 
 
 def make_posts(count):

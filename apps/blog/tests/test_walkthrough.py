@@ -34,18 +34,23 @@ def test_walkthrough_works_as_written_and_rows_live_in_their_own_databases():
     assert Product.objects.get(pk=product.pk).price == Decimal("29.99")
     assert product.slug == "django-cfg-book"
 
-    assert physical_row("blog_db", "SELECT title, author_id FROM blog_post WHERE id = %s",
-                        [post.pk]) == ("Hello World", user.pk)
-    assert physical_row("default", "SELECT username FROM accounts_user WHERE id = %s",
-                        [user.pk]) == ("john",)
-    assert physical_row("shop_db", "SELECT name FROM shop_product WHERE id = %s",
-                        [product.pk]) == ("Django-CFG Book",)
+    assert physical_row(
+        "blog_db", "SELECT title, author_id FROM blog_post WHERE id = %s", [post.pk]
+    ) == ("Hello World", user.pk)
+    assert physical_row(
+        "default", "SELECT username FROM accounts_user WHERE id = %s", [user.pk]
+    ) == ("john",)
+    assert physical_row("shop_db", "SELECT name FROM shop_product WHERE id = %s", [product.pk]) == (
+        "Django-CFG Book",
+    )
 
 
 @pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
 def test_each_apps_tables_exist_only_in_its_own_database():
-    tables = {alias: set(connections[alias].introspection.table_names())
-              for alias in ("default", "blog_db", "shop_db")}
+    tables = {
+        alias: set(connections[alias].introspection.table_names())
+        for alias in ("default", "blog_db", "shop_db")
+    }
     assert {"blog_post", "blog_comment", "blog_tag"} <= tables["blog_db"]
     assert {"shop_product", "shop_order", "shop_orderitem"} <= tables["shop_db"]
     assert {"accounts_user", "django_session", "django_content_type"} <= tables["default"]
@@ -59,8 +64,10 @@ def test_each_apps_tables_exist_only_in_its_own_database():
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_read_through_replica_hits_the_replica_connection():
     User.objects.create_user(username="ann", password="pw-12345")
-    with CaptureQueriesContext(connections["replica"]) as replica, \
-            CaptureQueriesContext(connections["default"]) as default:
+    with (
+        CaptureQueriesContext(connections["replica"]) as replica,
+        CaptureQueriesContext(connections["default"]) as default,
+    ):
         assert User.objects.using("replica").get(username="ann").username == "ann"
     assert len(replica.captured_queries) == 1
     assert len(default.captured_queries) == 0

@@ -22,11 +22,27 @@ def admin_client(client, db):
 @pytest.mark.django_db(databases=ALL)
 @pytest.mark.parametrize(
     "path",
-    ["/", "/blog/", "/blog/new/", "/blog/{post}/{slug}/", "/shop/", "/shop/orders/",
-     "/shop/orders/{order}/", "/accounts/login/", "/admin/", "/admin/blog/post/",
-     "/admin/blog/post/{post}/change/", "/admin/blog/comment/", "/admin/blog/tag/",
-     "/admin/shop/product/", "/admin/shop/order/", "/admin/shop/order/{order}/change/",
-     "/admin/accounts/user/", "/admin/blog/post/add/", "/no-such-page/"],
+    [
+        "/",
+        "/blog/",
+        "/blog/new/",
+        "/blog/{post}/{slug}/",
+        "/shop/",
+        "/shop/orders/",
+        "/shop/orders/{order}/",
+        "/accounts/login/",
+        "/admin/",
+        "/admin/blog/post/",
+        "/admin/blog/post/{post}/change/",
+        "/admin/blog/comment/",
+        "/admin/blog/tag/",
+        "/admin/shop/product/",
+        "/admin/shop/order/",
+        "/admin/shop/order/{order}/change/",
+        "/admin/accounts/user/",
+        "/admin/blog/post/add/",
+        "/no-such-page/",
+    ],
 )
 def test_every_page_has_the_trace_panel_and_the_per_database_header(admin_client, path):
     admin = UserFactory(username="boss")
@@ -67,7 +83,11 @@ def test_trace_can_be_switched_off(client):
 
 def test_home_page_lists_each_database_with_its_role_and_apps(client):
     content = client.get("/").content.decode()
-    for alias, role in [("default", "primary"), ("blog_db", "app database"),
-                        ("shop_db", "app database"), ("replica", "replica of default")]:
+    for alias, role in [
+        ("default", "primary"),
+        ("blog_db", "app database"),
+        ("shop_db", "app database"),
+        ("replica", "replica of default"),
+    ]:
         assert re.search(rf'class="db">{alias}</span></td><td>sqlite</td><td>{role}</td>', content)
     assert re.search(r'class="db">blog_db</span>.*?<td>blog</td>', content, re.S)

@@ -30,8 +30,12 @@ def test_order_takes_stock_and_records_prices_in_shop_db(user):
 
 @pytest.mark.parametrize(
     ("quantities", "message"),
-    [("empty", "at least one"), ("short", "Not enough stock"), ("gone", "no longer on sale"),
-     ("too many", "1 to 99")],
+    [
+        ("empty", "at least one"),
+        ("short", "Not enough stock"),
+        ("gone", "no longer on sale"),
+        ("too many", "1 to 99"),
+    ],
 )
 def test_bad_orders_raise_and_write_nothing(user, quantities, message):
     product = ProductFactory(stock=1)

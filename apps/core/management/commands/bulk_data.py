@@ -35,11 +35,15 @@ class Command(BaseCommand):
             posts = [PostFactory(author=random.choice(users)) for _ in range(size)]
             for post in posts:
                 post.tags.set(random.sample(tags, k=2))
-                CommentFactory.create_batch(random.randint(0, 3), post=post, author=random.choice(users))
+                CommentFactory.create_batch(
+                    random.randint(0, 3), post=post, author=random.choice(users)
+                )
         with transaction.atomic(using=router.db_for_write(Order)):
             products = ProductFactory.create_batch(size)
             for _ in range(size):
-                OrderItemFactory(order__customer=random.choice(users), product=random.choice(products))
+                OrderItemFactory(
+                    order__customer=random.choice(users), product=random.choice(products)
+                )
         self.stdout.write(
             f"Added {size} posts and {size} products and orders for {len(users)} users."
         )

@@ -28,7 +28,11 @@ class Command(BaseCommand):
             pending = self.pending(alias)
             here = sum(1 for app_label, _ in pending if router.allow_migrate(alias, app_label))
             if check:
-                state = f"{len(pending)} unapplied ({here} with tables here)" if pending else "up to date"
+                state = (
+                    f"{len(pending)} unapplied ({here} with tables here)"
+                    if pending
+                    else "up to date"
+                )
                 self.stdout.write(f"{alias:<10} {state}")
                 if pending:
                     behind.append(alias)
@@ -47,7 +51,9 @@ class Command(BaseCommand):
             )
         for alias in connections:
             if primary := mirror_of(alias):
-                self.stdout.write(f"{alias:<10} skipped: a replica of {primary}, which gives it its schema")
+                self.stdout.write(
+                    f"{alias:<10} skipped: a replica of {primary}, which gives it its schema"
+                )
         if behind:
             raise CommandError(
                 f"Unapplied migrations on: {', '.join(behind)}. Run: manage.py migrate_all",
