@@ -36,9 +36,12 @@ URL_HINT = (
     "Use postgres://USER:PASSWORD@HOST:5432/NAME or "
     "sqlite:////absolute/path/file.sqlite3, or unset it to use the embedded SQLite file."
 )
-# SQLite has no read-only role; this pragma makes the connection refuse writes.
-# It lives in OPTIONS, so it survives Django's TEST["MIRROR"], which swaps NAME only.
-SQLITE_READ_ONLY = "PRAGMA query_only = ON"
+# SQLite has no read-only role; query_only makes the connection refuse writes.
+# It lives in OPTIONS, so it survives Django's TEST["MIRROR"], which swaps NAME
+# only. read_uncommitted matters only for the shared-cache in-memory databases
+# Django tests with: there the mirror sees the test's open transaction instead
+# of failing with "database table is locked", as a mirror should.
+SQLITE_READ_ONLY = "PRAGMA query_only = ON; PRAGMA read_uncommitted = ON"
 # Postgres equivalent for a replica derived from its primary's URL.
 POSTGRES_READ_ONLY = "-c default_transaction_read_only=on"
 

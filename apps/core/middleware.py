@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from routers.explain import reason_for, recording
 
 MAX_ROWS = 300  # rows shown in the panel; the header counts every query
-NO_DECISION = "no router decision (explicit .using() or a direct cursor)"
+NO_DECISION = "no router call: .using() or a raw cursor"
 
 
 @dataclass

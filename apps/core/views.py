@@ -1,5 +1,6 @@
 from django.shortcuts import render
 
+from apps.core.selectors import row_counts
 from apps.core.topology import describe_databases
 
 DEMO_PAGES = [
@@ -25,5 +26,7 @@ DEMO_PAGES = [
 
 def home(request):
     return render(
-        request, "core/home.html", {"databases": describe_databases(), "pages": DEMO_PAGES}
+        request,
+        "core/home.html",
+        {"databases": describe_databases(), "pages": DEMO_PAGES, "counts": row_counts()},
     )

@@ -78,3 +78,12 @@ def test_any_write_through_the_replica_fails_and_writes_nothing():
     with pytest.raises(OperationalError, match="readonly"):
         User.objects.db_manager("replica").create_user(username="eve", password="pw-12345")
     assert not User.objects.filter(username="eve").exists()
+
+
+@pytest.mark.django_db(databases=["default", "replica"])
+def test_replica_mirrors_default_inside_a_test_transaction():
+    """In a rolled-back test the mirror still sees the rows the test wrote."""
+    User.objects.create_user(username="tess", password="pw-12345")
+    with CaptureQueriesContext(connections["replica"]) as replica:
+        assert User.objects.using("replica").filter(username="tess").exists()
+    assert len(replica.captured_queries) == 1

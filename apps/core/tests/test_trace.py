@@ -9,7 +9,7 @@ from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from apps.blog.factories import PostFactory
 from apps.shop.factories import OrderFactory, ProductFactory
 
-ALL = ["default", "blog_db", "shop_db"]
+ALL = ["default", "replica", "blog_db", "shop_db"]
 
 
 @pytest.fixture
@@ -81,8 +81,10 @@ def test_trace_can_be_switched_off(client):
     assert b"routing-trace" not in response.content
 
 
+@pytest.mark.django_db(databases=ALL)
 def test_home_page_lists_each_database_with_its_role_and_apps(client):
-    content = client.get("/").content.decode()
+    response = client.get("/")
+    content = response.content.decode()
     for alias, role in [
         ("default", "primary"),
         ("blog_db", "app database"),
@@ -91,3 +93,14 @@ def test_home_page_lists_each_database_with_its_role_and_apps(client):
     ]:
         assert re.search(rf'class="db">{alias}</span></td><td>sqlite</td><td>{role}</td>', content)
     assert re.search(r'class="db">blog_db</span>.*?<td>blog</td>', content, re.S)
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_home_page_counts_users_through_the_replica_connection(client):
+    UserFactory.create_batch(3)
+    PostFactory()  # its author is a fourth user
+    response = client.get("/")
+    assert response["X-DB-Queries"] == "blog_db=1, shop_db=1, replica=1"
+    content = response.content.decode()
+    assert '4 users in <span class="db">replica</span>' in content
+    assert "replica (no router call: .using() or a raw cursor)" in content
