@@ -22,6 +22,7 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 
 bench: install-dev
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
 
 install: $(VENV)/.runtime

@@ -102,5 +102,5 @@ def test_home_page_counts_users_through_the_replica_connection(client):
     response = client.get("/")
     assert response["X-DB-Queries"] == "blog_db=1, shop_db=1, replica=1"
     content = response.content.decode()
-    assert '4 users in <span class="db">replica</span>' in content
+    assert 'Users in <span class="db">replica</span>: 4' in content
     assert "replica (no router call: .using() or a raw cursor)" in content
