@@ -2,6 +2,9 @@
 
 Factories keep factory_boy's default ``database``, so each row goes where the
 router sends its model, exactly as application code does.
+
+They live beside the models, not under tests/, because the ``bulk_data``
+command builds its rows with them too.
 """
 
 import factory

@@ -1,4 +1,8 @@
-"""factory_boy factories for the blog (``blog_db``); authors come from ``default``."""
+"""factory_boy factories for the blog (``blog_db``); authors come from ``default``.
+
+They live beside the models, not under tests/, because the ``bulk_data``
+command builds its rows with them too.
+"""
 
 import factory
 

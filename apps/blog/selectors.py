@@ -16,12 +16,12 @@ def post_list(*, tag_slug: str | None = None, author_username: str | None = None
     if tag_slug:
         posts = posts.filter(tags__slug=tag_slug)
     if author_username:
-        posts = posts.filter(author_id__in=user_ids_for(usernames=[author_username]))
+        posts = posts.filter(author_id__in=user_id_list(usernames=[author_username]))
     # An aggregate drops Meta.ordering (GROUP BY), so order explicitly for paging.
     return posts.order_by("-created_at", "-id").prefetch_related("author", "tags")
 
 
-def user_ids_for(*, usernames: list[str]) -> list[int]:
+def user_id_list(*, usernames: list[str]) -> list[int]:
     """Return the ids of the users with these usernames: the first of two queries.
 
     ``Post.objects.filter(author__username=...)`` would need a join from

@@ -1,4 +1,8 @@
-"""factory_boy factories for the shop (``shop_db``); customers come from ``default``."""
+"""factory_boy factories for the shop (``shop_db``); customers come from ``default``.
+
+They live beside the models, not under tests/, because the ``bulk_data``
+command builds its rows with them too.
+"""
 
 from decimal import Decimal
 
