@@ -1,0 +1,65 @@
+"""Format the benchmark's figures as plain-text tables."""
+
+
+def format_table(header: list[str], rows: list[list[str]], *, align: str) -> str:
+    """Return *rows* under *header*; *align* has one letter per column, ``l`` or ``r``."""
+    widths = [max(len(line[column]) for line in [header, *rows]) for column in range(len(header))]
+    rule = ["-" * width for width in widths]
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if side == "l" else cell.rjust(width)
+            for cell, width, side in zip(line, widths, align, strict=True)
+        ).rstrip()
+        for line in [header, rule, *rows]
+    )
+
+
+def ratio(numerator: float, denominator: float) -> str:
+    """Return ``2.50x`` for 5 over 2."""
+    return f"{numerator / denominator:.2f}x"
+
+
+def routing_table(results: list[dict]) -> str:
+    """One row per routing call: ns for each router, the ratio, and the aliases chosen."""
+    header = ["call", "ours", "theirs", "ours/theirs", "ours chose", "theirs chose"]
+    rows = [
+        [
+            row["call"],
+            f"{row['ours_ns']:.0f} ns",
+            f"{row['theirs_ns']:.0f} ns",
+            ratio(row["ours_ns"], row["theirs_ns"]),
+            row["ours_alias"],
+            row["theirs_alias"],
+        ]
+        for row in results
+    ]
+    return format_table(header, rows, align="lrrrll")
+
+
+def blog_list_table(*, single_db: dict, multi_db: dict) -> str:
+    """One row per build, ms per request with the trace on and off; then multi-db over single-db.
+
+    Each build is ``{"queries": "default=4", "on": ms, "off": ms}``.
+    """
+    builds = {"single-db (no routers)": single_db, "multi-db (AppLabelRouter)": multi_db}
+    header = ["build", "queries per request", "trace on", "trace off", "on/off"]
+    rows = [
+        [
+            label,
+            build["queries"],
+            f"{build['on']:.2f} ms",
+            f"{build['off']:.2f} ms",
+            ratio(build["on"], build["off"]),
+        ]
+        for label, build in builds.items()
+    ]
+    rows.append(
+        [
+            "multi-db / single-db",
+            "",
+            ratio(multi_db["on"], single_db["on"]),
+            ratio(multi_db["off"], single_db["off"]),
+            "",
+        ]
+    )
+    return format_table(header, rows, align="llrrr")
