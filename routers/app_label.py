@@ -113,8 +113,9 @@ class AppLabelRouter:
     def _route(app_label):
         rules = routing_rules()
         if app_label in rules:
-            return explain(rules[app_label], f"app-label rule: {app_label} → {rules[app_label]}")
-        return explain(DEFAULT_DB_ALIAS, f"no rule for {app_label}: default")
+            alias = rules[app_label]
+            return explain(alias, "app-label rule: %s → %s", app_label, alias)
+        return explain(DEFAULT_DB_ALIAS, "no rule for %s: default", app_label)
 
 
 @checks.register("routers")

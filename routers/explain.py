@@ -1,6 +1,6 @@
 """Why did a query go where it went? A per-context record of routing decisions.
 
-Routers call ``explain(alias, reason)`` and return its result; a trace (the
+Routers call ``explain(alias, reason, *args)`` and return its result; a trace (the
 demo's routing panel, a test) wraps work in ``recording()`` and asks
 ``reason_for(alias)`` when a query runs. Outside ``recording()`` the call is a
 single ``ContextVar.get``, so it costs nothing on the hot path.
@@ -18,11 +18,15 @@ __all__ = ["explain", "reason_for", "recording"]
 _decisions: ContextVar[dict[str, str] | None] = ContextVar("routing_decisions", default=None)
 
 
-def explain(alias: str, reason: str) -> str:
-    """Record why *alias* was chosen, then return *alias*."""
+def explain(alias: str, reason: str, *args) -> str:
+    """Record why *alias* was chosen, then return *alias*.
+
+    Like logging, ``reason % args`` is formatted only while recording, so a
+    router pays for its message only when a trace reads it.
+    """
     decisions = _decisions.get()
     if decisions is not None:
-        decisions[alias] = reason
+        decisions[alias] = reason % args if args else reason
     return alias
 
 

@@ -2,6 +2,7 @@
 
 import random
 
+import factory.random
 from django.core.management.base import BaseCommand, CommandError
 from django.db import router, transaction
 
@@ -28,6 +29,7 @@ class Command(BaseCommand):
         if not 1 <= size <= MAX_SIZE:
             raise CommandError(f"--size must be between 1 and {MAX_SIZE}, not {size}.")
         random.seed(seed)
+        factory.random.reseed_random(seed)  # Faker too, so a seed gives the same rows
         UserFactory.reset_sequence(0)
         users = [UserFactory(username=f"bulk{n}") for n in range(max(2, min(size // 10, 50)))]
         with transaction.atomic(using=router.db_for_write(Post)):
