@@ -1,21 +1,47 @@
 # The two commands a fresh clone needs:
 #   make demo   set up, migrate every database, load the demo data, serve on 127.0.0.1:8000
-#   make test   set up and run the whole test suite
+#   make test   set up and run the whole test suite: once on the embedded SQLite
+#               default, once on a real PostgreSQL topology started for the run
+# More:
+#   make demo-pg   the demo on the local PostgreSQL topology (make pg-down stops it)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test serve install install-dev lint bench clean
+# The test pass gets its own servers, so it never touches a running demo-pg.
+PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=55442
+TOPOLOGY := $(BIN)/python scripts/pg_topology.py
+
+.PHONY: demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-test: install-dev
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+demo-pg: install
+	$(TOPOLOGY) up
+	set -a && eval "$$($(TOPOLOGY) env)" && set +a && \
+	  $(BIN)/python manage.py migrate_all && \
+	  $(BIN)/python manage.py load_demo && \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+pg-down:
+	$(TOPOLOGY) down
+
+test: test-sqlite test-postgres
+
+# Everything but the Postgres-only tests, on the embedded SQLite default.
+test-sqlite: install-dev
+	$(BIN)/python -m pytest -m "not postgres" $(PYTEST_ARGS)
+
+# Everything that touches a database, on the real topology (browser and compose
+# tests already ran above: they start their own server or need no database).
+test-postgres: install-dev
+	$(PG_TEST_ENV) $(TOPOLOGY) run -- $(BIN)/python -m pytest -m "not sqlite_only" \
+	  --ignore=tests/e2e --ignore=tests/compose $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check .

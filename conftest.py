@@ -1,6 +1,42 @@
-"""Suite-wide policy: in CI (CI=true) any skipped test fails the run."""
+"""Suite-wide policy and fixtures.
 
+- In CI (CI=true) any skipped test fails the run.
+- Tests marked ``postgres`` need the real topology and skip loudly on SQLite;
+  tests marked ``sqlite_only`` describe the embedded default and skip on
+  PostgreSQL. ``make test`` deselects each in the other pass, so CI skips none.
+"""
+
+import pytest
+
+from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests.support import in_ci
+
+PG_HOW = (
+    "run `make test` (its second pass starts the topology), or "
+    "`.venv/bin/python scripts/pg_topology.py run -- .venv/bin/python -m pytest -m postgres`"
+)
+
+
+def pytest_report_header(config):
+    from django.db import connections
+
+    described = []
+    for alias in connections:
+        settings = connections[alias].settings_dict
+        where = f"{settings.get('HOST')}:{settings.get('PORT')}" if settings.get("HOST") else ""
+        described.append(f"{alias}={connections[alias].vendor}{'@' + where if where else ''}")
+    return "databases: " + ", ".join(described)
+
+
+def pytest_collection_modifyitems(config, items):
+    from django.db import connections
+
+    vendor = connections["default"].vendor
+    for item in items:
+        if "postgres" in item.keywords and vendor != "postgresql":
+            item.add_marker(pytest.mark.skip(reason=f"needs the PostgreSQL topology: {PG_HOW}"))
+        if "sqlite_only" in item.keywords and vendor != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="describes the embedded SQLite default"))
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -12,13 +48,6 @@ def pytest_sessionfinish(session, exitstatus):
             red=True,
         )
         session.exitstatus = 1
-
-
-import pytest  # noqa: E402
-
-from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory  # noqa: E402
-
-ALL_DATABASES = ["default", "replica", "blog_db", "shop_db"]
 
 
 @pytest.fixture

@@ -1,5 +1,7 @@
 """Misconfiguration stops check and start-up, naming the setting or variable at fault."""
 
+import os
+
 import environ
 import pytest
 from django.core import checks
@@ -8,6 +10,13 @@ from django.test import override_settings
 from project.databases import database_settings
 from routers.app_label import check_app_label_routing
 from tests.subprocess_env import database_env, manage
+
+
+@pytest.fixture(autouse=True)
+def no_database_variables(monkeypatch):
+    """Start from the embedded default, whatever the run's environment says."""
+    for variable in [v for v in os.environ if v.startswith("DATABASE_URL")]:
+        monkeypatch.delenv(variable)
 
 
 def ids(messages):

@@ -8,6 +8,7 @@ from apps.accounts.models import User
 from apps.blog.models import Comment, Post, Tag
 from apps.shop.models import Order, Product
 from routers import AppLabelRouter, CrossDatabaseRelationError, recording
+from tests.replication import wait_for_replay
 
 ROUTER = AppLabelRouter()
 
@@ -94,6 +95,7 @@ def test_relation_between_undeclared_databases_names_both(user):
 def test_user_read_from_the_replica_can_author_a_post():
     """A replica counts as its primary (TEST MIRROR), so its rows relate like default's."""
     User.objects.create_user(username="mia", password="x")
+    wait_for_replay()
     replica_user = User.objects.using("replica").get(username="mia")
     assert replica_user._state.db == "replica"
     post = Post.objects.create(title="From replica", content="c", author=replica_user)

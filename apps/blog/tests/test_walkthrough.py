@@ -4,8 +4,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import connections
-from django.db.utils import OperationalError
+from django.db import DatabaseError, connections
 from django.test.utils import CaptureQueriesContext
 
 from apps.blog.models import Post
@@ -57,7 +56,7 @@ def test_each_apps_tables_exist_only_in_its_own_database():
     assert not {t for t in tables["default"] if t.startswith(("blog_", "shop_"))}
     assert not {t for t in tables["blog_db"] if t.startswith(("shop_", "accounts_", "auth_"))}
     assert not {t for t in tables["shop_db"] if t.startswith(("blog_", "accounts_", "auth_"))}
-    with pytest.raises(OperationalError, match="no such table: blog_post"):
+    with pytest.raises(DatabaseError, match="blog_post"):
         physical_row("default", "SELECT 1 FROM blog_post", [])
 
 
@@ -75,11 +74,12 @@ def test_read_through_replica_hits_the_replica_connection():
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_any_write_through_the_replica_fails_and_writes_nothing():
-    with pytest.raises(OperationalError, match="readonly"):
+    with pytest.raises(DatabaseError, match=r"(?i)read-?only"):
         User.objects.db_manager("replica").create_user(username="eve", password="pw-12345")
     assert not User.objects.filter(username="eve").exists()
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.django_db(databases=["default", "replica"])
 def test_replica_mirrors_default_inside_a_test_transaction():
     """In a rolled-back test the mirror still sees the rows the test wrote."""

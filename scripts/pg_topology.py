@@ -1,0 +1,455 @@
+#!/usr/bin/env python3
+"""Run the project's PostgreSQL topology on loopback from the machine's binaries.
+
+The same shape as docker-compose.yml: a primary for ``default``, a streaming
+hot standby of it (``pg_basebackup -R -X stream`` with a replication slot), and
+separate servers for ``blog_db`` and ``shop_db``. Roles come from the same file
+compose uses, ``docker/postgres/roles.sql``.
+
+    scripts/pg_topology.py up        start all four servers (idempotent)
+    scripts/pg_topology.py status    one line per server
+    scripts/pg_topology.py env       print the DATABASE_URL* variables
+    scripts/pg_topology.py down      stop every server and delete the data
+    scripts/pg_topology.py run -- CMD...   up, run CMD with the variables, down
+
+Data lives in ``$PG_TOPOLOGY_DIR`` (default ``/tmp/multidb-pg``; kept short
+because Unix socket paths are limited to about 107 bytes). Ports start at
+``$PG_TOPOLOGY_PORT`` (default 55432). Binaries come from ``$PG_BINDIR``,
+``pg_config --bindir`` or ``/usr/lib/postgresql/<newest>/bin``. Run as root,
+the servers run as the ``postgres`` OS user, since PostgreSQL refuses root.
+
+Standard library only, so it runs before any virtualenv exists.
+"""
+
+import argparse
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+ROLES_SQL = REPO / "docker" / "postgres" / "roles.sql"
+TOPOLOGY_DIR = Path(os.environ.get("PG_TOPOLOGY_DIR", "/tmp/multidb-pg"))
+BASE_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
+DB_NAME = "multidb"
+SLOT = "replica_slot"
+INSTALL_HINT = "install PostgreSQL's server package (Debian: apt-get install -y postgresql)"
+
+# Throwaway data: durability settings off, except synchronous_commit, which
+# keeps commit-to-standby delivery in milliseconds instead of WAL-writer delay.
+SERVER_CONF = """
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '{socket_dir}'
+port = {port}
+fsync = off
+full_page_writes = off
+synchronous_commit = on
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+hot_standby = on
+hot_standby_feedback = on
+max_connections = 100
+"""
+HBA_CONF = """
+local   all          all                        trust
+host    all          all         127.0.0.1/32   scram-sha-256
+host    replication  replicator  127.0.0.1/32   scram-sha-256
+"""
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    alias: str
+    variable: str
+    port: int
+    role: str  # the login role the Django alias uses
+    standby_of: str | None = None
+
+    @property
+    def data_dir(self) -> Path:
+        return TOPOLOGY_DIR / self.name
+
+    @property
+    def log_file(self) -> Path:
+        return TOPOLOGY_DIR / f"{self.name}.log"
+
+
+SERVERS = [
+    Server("primary", "default", "DATABASE_URL", BASE_PORT, "app"),
+    Server("standby", "replica", "DATABASE_URL_REPLICA", BASE_PORT + 1, "app_readonly", "primary"),
+    Server("blog", "blog_db", "DATABASE_URL_BLOG", BASE_PORT + 2, "app"),
+    Server("shop", "shop_db", "DATABASE_URL_SHOP", BASE_PORT + 3, "app"),
+]
+BY_NAME = {server.name: server for server in SERVERS}
+
+
+class TopologyError(Exception):
+    """A step failed; the message says which and why."""
+
+
+def find_bindir() -> Path | None:
+    """Return the directory of pg_ctl, initdb and friends, or None."""
+    if os.environ.get("PG_BINDIR"):  # explicit: the only place to look
+        candidate = Path(os.environ["PG_BINDIR"])
+        return candidate if (candidate / "initdb").exists() else None
+    candidates = []
+    if pg_config := shutil.which("pg_config"):
+        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        candidates.append(Path(result.stdout.strip()))
+    versions = (
+        sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name),
+            reverse=True,
+        )
+        if Path("/usr/lib/postgresql").is_dir()
+        else []
+    )
+    candidates.extend(versions)
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate
+    return None
+
+
+def as_server_user() -> list[str]:
+    """Command prefix that runs a server binary as a non-root user."""
+    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+
+def run(cmd: list, *, env: dict | None = None, check=True) -> subprocess.CompletedProcess:
+    """Run *cmd* with stdin closed and output captured (no inherited pipes kept open)."""
+    result = subprocess.run(
+        [str(part) for part in cmd],
+        cwd=TOPOLOGY_DIR if TOPOLOGY_DIR.exists() else "/",
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        close_fds=True,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise TopologyError(f"{' '.join(map(str, cmd))} failed:\n{result.stderr or result.stdout}")
+    return result
+
+
+def start(bindir: Path, server: Server) -> None:
+    # The log file takes the server's output; with stdout/stderr captured and
+    # fds closed, a caller piping this script still sees EOF when it exits.
+    run(
+        [
+            *as_server_user(),
+            bindir / "pg_ctl",
+            "-D",
+            server.data_dir,
+            "-l",
+            server.log_file,
+            "-w",
+            "-t",
+            "60",
+            "start",
+        ]
+    )
+
+
+def is_running(bindir: Path, server: Server) -> bool:
+    if not server.data_dir.exists():
+        return False
+    return (
+        run(
+            [*as_server_user(), bindir / "pg_ctl", "-D", server.data_dir, "status"], check=False
+        ).returncode
+        == 0
+    )
+
+
+def psql(bindir: Path, server: Server, sql: str, *, database="postgres") -> str:
+    """Run *sql* as the superuser over the Unix socket and return the output."""
+    result = run(
+        [
+            bindir / "psql",
+            "-h",
+            TOPOLOGY_DIR,
+            "-p",
+            server.port,
+            "-U",
+            "postgres",
+            "-d",
+            database,
+            "-XAtq",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            sql,
+        ]
+    )
+    return result.stdout.strip()
+
+
+def load_secrets() -> dict[str, str]:
+    path = TOPOLOGY_DIR / "secrets.json"
+    if path.exists():
+        return json.loads(path.read_text())
+    values = {name: secrets.token_urlsafe(18) for name in ("app", "readonly", "replication")}
+    path.write_text(json.dumps(values))
+    path.chmod(0o600)
+    return values
+
+
+def prepare_dir() -> None:
+    TOPOLOGY_DIR.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() == 0:
+        shutil.chown(TOPOLOGY_DIR, "postgres", "postgres")
+    TOPOLOGY_DIR.chmod(0o755)
+
+
+def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
+    if not (server.data_dir / "PG_VERSION").exists():
+        run(
+            [
+                *as_server_user(),
+                bindir / "initdb",
+                "-D",
+                server.data_dir,
+                "-U",
+                "postgres",
+                "--auth-local=trust",
+                "--auth-host=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ]
+        )
+        with open(server.data_dir / "postgresql.conf", "a") as conf:
+            conf.write(SERVER_CONF.format(socket_dir=TOPOLOGY_DIR, port=server.port))
+        (server.data_dir / "pg_hba.conf").write_text(HBA_CONF)
+    if not is_running(bindir, server):
+        start(bindir, server)
+    run(
+        [
+            bindir / "psql",
+            "-h",
+            TOPOLOGY_DIR,
+            "-p",
+            server.port,
+            "-U",
+            "postgres",
+            "-d",
+            "postgres",
+            "-Xq",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            f"db_name={DB_NAME}",
+            "-v",
+            f"app_password={passwords['app']}",
+            "-v",
+            f"readonly_password={passwords['readonly']}",
+            "-v",
+            f"replication_password={passwords['replication']}",
+            "-f",
+            ROLES_SQL,
+        ]
+    )
+    # The local topology also runs the test suite, which creates test_ databases.
+    psql(bindir, server, "ALTER ROLE app CREATEDB")
+
+
+def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
+    primary = BY_NAME[server.standby_of]
+    if not (server.data_dir / "PG_VERSION").exists():
+        psql(
+            bindir,
+            primary,
+            f"SELECT pg_drop_replication_slot(slot_name) FROM "
+            f"pg_replication_slots WHERE slot_name = '{SLOT}'",
+        )
+        run(
+            [
+                *as_server_user(),
+                bindir / "pg_basebackup",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                primary.port,
+                "-U",
+                "replicator",
+                "-D",
+                server.data_dir,
+                "-R",
+                "-X",
+                "stream",
+                "-C",
+                "-S",
+                SLOT,
+                "--checkpoint=fast",
+                "--no-sync",
+            ],
+            env={"PGPASSWORD": passwords["replication"]},
+        )
+        # The copied postgresql.conf still says the primary's port; later lines win.
+        with open(server.data_dir / "postgresql.conf", "a") as conf:
+            conf.write(f"\nport = {server.port}\n")
+    if not is_running(bindir, server):
+        start(bindir, server)
+    deadline = time.monotonic() + 30
+    while (
+        psql(bindir, primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
+        == "0"
+    ):
+        if time.monotonic() > deadline:
+            raise TopologyError(f"{server.name} did not start streaming; see {server.log_file}")
+        time.sleep(0.1)
+
+
+def database_urls(passwords: dict) -> dict[str, str]:
+    """The DATABASE_URL* variables, plus a superuser URL for the standby.
+
+    ``DATABASE_URL_REPLICA_SUPERUSER`` (libpq URI over the Unix socket) is for
+    tests and the lag lab: pausing replay needs a superuser.
+    """
+    password = {"app": passwords["app"], "app_readonly": passwords["readonly"]}
+    urls = {
+        s.variable: f"postgres://{s.role}:{password[s.role]}@127.0.0.1:{s.port}/{DB_NAME}"
+        for s in SERVERS
+    }
+    standby = BY_NAME["standby"]
+    urls["DATABASE_URL_REPLICA_SUPERUSER"] = (
+        f"postgresql://postgres@/{DB_NAME}?host={TOPOLOGY_DIR}&port={standby.port}"
+    )
+    return urls
+
+
+def up(bindir: Path) -> dict[str, str]:
+    prepare_dir()
+    passwords = load_secrets()
+    for server in SERVERS:
+        if server.standby_of:
+            init_standby(bindir, server, passwords)
+        else:
+            init_primary(bindir, server, passwords)
+    return database_urls(passwords)
+
+
+def down(bindir: Path | None) -> None:
+    """Stop every server (standby first) and delete the topology directory."""
+    for server in reversed(SERVERS):
+        if bindir and is_running(bindir, server):
+            run(
+                [
+                    *as_server_user(),
+                    bindir / "pg_ctl",
+                    "-D",
+                    server.data_dir,
+                    "-m",
+                    "immediate",
+                    "-w",
+                    "stop",
+                ],
+                check=False,
+            )
+        stop_leftover(server)
+    shutil.rmtree(TOPOLOGY_DIR, ignore_errors=True)
+
+
+def stop_leftover(server: Server) -> None:
+    """Kill a postmaster that pg_ctl couldn't stop (e.g. one left SIGSTOPped by a test)."""
+    pid_file = server.data_dir / "postmaster.pid"
+    if not pid_file.exists():
+        return
+    try:
+        pid = int(pid_file.read_text().split()[0])
+        os.kill(pid, signal.SIGCONT)
+        os.kill(pid, signal.SIGKILL)
+    except (ValueError, IndexError, ProcessLookupError, PermissionError):
+        pass
+
+
+def status(bindir: Path) -> int:
+    down_count = 0
+    for server in SERVERS:
+        if not is_running(bindir, server):
+            print(f"{server.name:<8} {server.alias:<8} port {server.port}  stopped")
+            down_count += 1
+            continue
+        recovery = psql(bindir, server, "SELECT pg_is_in_recovery()") == "t"
+        detail = "standby, replaying" if recovery else "primary"
+        if recovery:
+            lag = psql(
+                bindir,
+                server,
+                "SELECT COALESCE(EXTRACT(EPOCH FROM now() - "
+                "pg_last_xact_replay_timestamp()), 0)::numeric(10,3)",
+            )
+            detail += f", last replayed transaction {lag} s ago"
+        print(f"{server.name:<8} {server.alias:<8} port {server.port}  running ({detail})")
+    return 1 if down_count else 0
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("command", choices=["up", "down", "status", "env", "run"])
+    parser.add_argument("--export", action="store_true", help="env: print `export` lines")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help="run: the command to run")
+    args = parser.parse_args(argv)
+    bindir = find_bindir()
+    if bindir is None and args.command != "down":
+        return missing_binaries()
+    try:
+        if args.command == "up":
+            up(bindir)
+            print(f"PostgreSQL topology is up in {TOPOLOGY_DIR}")
+            return status(bindir)
+        if args.command == "down":
+            down(bindir)
+            print("PostgreSQL topology is down")
+            return 0
+        if args.command == "status":
+            return status(bindir)
+        if args.command == "env":
+            prefix = "export " if args.export else ""
+            for variable, url in database_urls(load_secrets()).items():
+                print(f"{prefix}{variable}={url}")
+            return 0
+        return run_with_topology(bindir, [a for a in args.rest if a != "--"])
+    except TopologyError as error:
+        print(f"pg_topology: {error}", file=sys.stderr)
+        return 1
+
+
+def run_with_topology(bindir: Path, command: list[str]) -> int:
+    if not command:
+        print("pg_topology: run needs a command, e.g. run -- pytest", file=sys.stderr)
+        return 2
+    try:
+        urls = up(bindir)
+        print(f"PostgreSQL topology is up: running {' '.join(command)}", flush=True)
+        return subprocess.run(command, env={**os.environ, **urls}, check=False).returncode
+    finally:
+        down(bindir)
+        print("PostgreSQL topology is down", flush=True)
+
+
+def missing_binaries() -> int:
+    ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    banner = "!" * 78
+    print(
+        f"{banner}\nPostgreSQL server binaries not found (initdb, pg_ctl): the real Postgres "
+        f"topology can't run, so the Postgres test run is SKIPPED.\nTo enable it: {INSTALL_HINT}"
+        f", or set PG_BINDIR.\n{banner}",
+        file=sys.stderr,
+    )
+    return 1 if ci else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
