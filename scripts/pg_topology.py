@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import secrets
+import shlex
 import shutil
 import signal
 import subprocess
@@ -416,9 +417,11 @@ def main(argv: list[str]) -> int:
         if args.command == "status":
             return status(bindir)
         if args.command == "env":
+            if not (TOPOLOGY_DIR / "secrets.json").exists():
+                raise TopologyError(f"no topology in {TOPOLOGY_DIR}: run `up` first")
             prefix = "export " if args.export else ""
             for variable, url in database_urls(load_secrets()).items():
-                print(f"{prefix}{variable}={url}")
+                print(f"{prefix}{variable}={shlex.quote(url)}")
             return 0
         return run_with_topology(bindir, [a for a in args.rest if a != "--"])
     except TopologyError as error:
