@@ -31,7 +31,7 @@ demo-pg: install
 pg-down:
 	$(TOPOLOGY) down
 
-test: test-sqlite test-postgres
+test: lint test-sqlite test-postgres
 
 # Everything but the Postgres-only tests, on the embedded SQLite default.
 test-sqlite: install-dev
