@@ -56,6 +56,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the trace also sees the session and auth queries.
     "apps.core.middleware.RoutingTraceMiddleware",
+    # Above SessionMiddleware, so a session saved at login counts as a write.
+    "routers.middleware.PinningRouterMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,11 +91,21 @@ DATABASES, DATABASE_URL_PROBLEMS = database_settings(env, var_dir=VAR_DIR)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Order matters: the first router with an opinion wins. See routers/__init__.py.
-DATABASE_ROUTERS = ["routers.AppLabelRouter"]
+# The replica router asks the app-label router below it for each model's primary.
+DATABASE_ROUTERS = ["routers.PinningReplicaRouter", "routers.AppLabelRouter"]
+# primary -> its replicas (or {alias: weight}). routers/replica.py lists the forms.
+REPLICA_DATABASES = {"default": ["replica"]}
 # app label -> alias. Apps not listed live in "default".
 DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}
 # Pairs of databases whose rows may reference each other (a post's author).
 DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
+
+# Read-your-writes (routers/pinning.py). Defaults match django-multidb-router:
+# https://github.com/jbalogh/django-multidb-router#pinningreplicarouter
+# "lsn": on PostgreSQL a client reads a replica again as soon as it has replayed
+# the client's last write; "time": always wait MULTIDB_PINNING_SECONDS.
+MULTIDB_PINNING_MODE = env.str("MULTIDB_PINNING_MODE", default="lsn")
+MULTIDB_PINNING_SECONDS = env.int("MULTIDB_PINNING_SECONDS", default=15)
 
 # ------------------------------------------------------------------------------
 # Authentication

@@ -52,13 +52,47 @@ The routers treat a mirror as its primary for relations, and never migrate it.
 from routers.app_label import AppLabelRouter, CrossDatabaseRelationError
 from routers.cross_database import CrossDatabaseJoinError, CrossDatabaseQuerySet
 from routers.explain import explain, reason_for, recording
+from routers.pinning import (
+    capture_pinning,
+    db_write,
+    pin_this_thread,
+    pinning_scope,
+    restore_pinning,
+    this_thread_is_pinned,
+    unpin_this_thread,
+    use_primary_db,
+)
+from routers.replica import (
+    DEFAULT_DB_ALIAS,
+    MasterSlaveRouter,
+    PinningMasterSlaveRouter,
+    PinningReplicaRouter,
+    ReplicaRouter,
+    get_replica,
+    get_slave,
+)
 
 __all__ = [
+    "DEFAULT_DB_ALIAS",
     "AppLabelRouter",
     "CrossDatabaseJoinError",
     "CrossDatabaseQuerySet",
     "CrossDatabaseRelationError",
+    "MasterSlaveRouter",
+    "PinningMasterSlaveRouter",
+    "PinningReplicaRouter",
+    "ReplicaRouter",
+    "capture_pinning",
+    "db_write",
     "explain",
+    "get_replica",
+    "get_slave",
+    "pin_this_thread",
+    "pinning_scope",
     "reason_for",
     "recording",
+    "restore_pinning",
+    "this_thread_is_pinned",
+    "unpin_this_thread",
+    "use_primary_db",
 ]

@@ -61,7 +61,7 @@ def replay_paused():
             admin.execute("SELECT pg_wal_replay_resume()")
 
 
-@pytest.mark.django_db(databases=PRIMARIES)
+@pytest.mark.django_db(databases=ALL)
 def test_each_apps_tables_exist_only_on_its_own_server():
     tables = {alias: public_tables(alias) for alias in PRIMARIES}
     assert {"blog_post", "blog_comment", "blog_tag", "blog_post_tags"} <= tables["blog_db"]
@@ -122,7 +122,7 @@ def replica_role_on_primary() -> psycopg.Connection:
     )
 
 
-@pytest.mark.django_db(transaction=True, databases=["default"])
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_replica_role_is_refused_writes_even_on_the_primary():
     """Read only by default, and no write privilege when a session turns that off."""
     with replica_role_on_primary() as connection:
@@ -140,7 +140,7 @@ def test_paused_replay_hides_new_rows_from_replica_until_resumed():
     wait_for_replay()
     with replay_paused():
         User.objects.create_user(username="lagging", password="pw-123456")
-        assert User.objects.filter(username="lagging").exists()
+        assert User.objects.using("default").filter(username="lagging").exists()
         assert not User.objects.using("replica").filter(username="lagging").exists()
     wait_for_replay()
     assert User.objects.using("replica").filter(username="lagging").exists()

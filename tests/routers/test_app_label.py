@@ -28,7 +28,7 @@ def test_reads_and_writes_go_to_the_apps_database(model, alias):
     """Both hooks answer with the alias from DATABASE_ROUTING_RULES, or default."""
     assert ROUTER.db_for_read(model) == alias
     assert ROUTER.db_for_write(model) == alias
-    assert router.db_for_read(model) == alias
+    assert router.db_for_write(model) == alias  # through DATABASE_ROUTERS
 
 
 @pytest.mark.parametrize(
@@ -72,7 +72,7 @@ def test_rules_cache_is_restored_after_override():
     assert router.db_for_read(Post) == "blog_db"
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 def test_post_may_reference_a_user_across_declared_databases(user):
     """blog_db ↔ default is declared in DATABASE_RELATIONS, so assignment works."""
     post = Post(title="t", content="c")
@@ -80,7 +80,7 @@ def test_post_may_reference_a_user_across_declared_databases(user):
     assert post.author_id == user.pk
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 def test_relation_between_undeclared_databases_names_both(user):
     """blog_db ↔ shop_db isn't declared: the error names both databases."""
     post = Post.objects.create(title="t", content="c", author=user)

@@ -45,7 +45,7 @@ def test_lookups_that_need_the_other_databases_table_are_refused(build):
         build()
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 @pytest.mark.parametrize(
     "build",
     [

@@ -12,7 +12,7 @@ from apps.shop.factories import OrderFactory
 from apps.shop.models import Order, Product
 
 User = get_user_model()
-DATABASES = ["default", "blog_db", "shop_db"]
+DATABASES = ["default", "replica", "blog_db", "shop_db"]
 
 
 @pytest.mark.django_db(databases=DATABASES)

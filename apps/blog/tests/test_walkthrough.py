@@ -20,7 +20,7 @@ def physical_row(alias, sql, params):
         return cursor.fetchone()
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 def test_walkthrough_works_as_written_and_rows_live_in_their_own_databases():
     user = User.objects.create_user(username="john", email="john@example.com", password="pw-12345")
     post = Post.objects.create(
@@ -44,7 +44,7 @@ def test_walkthrough_works_as_written_and_rows_live_in_their_own_databases():
     )
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 def test_each_apps_tables_exist_only_in_its_own_database():
     tables = {
         alias: set(connections[alias].introspection.table_names())

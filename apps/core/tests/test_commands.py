@@ -40,7 +40,7 @@ def test_migrate_all_check_fails_until_every_database_is_migrated(tmp_path):
     assert shell.stdout.splitlines()[-3:] == ["john", "[<Post: Hello World>]", "django-cfg-book"]
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 def test_load_demo_twice_leaves_the_same_rows():
     counted = [User, Post, Comment, Tag, Product, Order]
     call_command("load_demo")
@@ -50,7 +50,7 @@ def test_load_demo_twice_leaves_the_same_rows():
     assert first[User] == 4 and first[Post] == 12 and first[Product] == 6
 
 
-@pytest.mark.django_db(databases=["default", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
 def test_bulk_data_adds_size_rows_to_each_database():
     call_command("bulk_data", size=30)
     assert Post.objects.count() == 30 and Product.objects.count() == 30

@@ -12,7 +12,7 @@ from apps.shop.factories import ProductFactory
 from apps.shop.models import Order, OrderItem, Product
 from apps.shop.services import order_place
 
-pytestmark = pytest.mark.django_db(databases=["default", "shop_db"])
+pytestmark = pytest.mark.django_db(databases=["default", "replica", "shop_db"])
 
 
 def test_order_takes_stock_and_records_prices_in_shop_db(user):

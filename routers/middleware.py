@@ -1,0 +1,125 @@
+"""``PinningRouterMiddleware``: a drop-in for ``multidb.middleware``.
+
+Add it high in ``MIDDLEWARE``, above ``SessionMiddleware``, so that the writes
+of the middleware below it (a session saved at login) are seen too::
+
+    MIDDLEWARE = [
+        "routers.middleware.PinningRouterMiddleware",
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        ...
+    ]
+
+For each request it:
+
+- reads the client's write positions from the ``MULTIDB_PINNING_COOKIE``
+  cookie (untrusted: junk is ignored, and no value pins for longer than
+  ``MULTIDB_PINNING_SECONDS``);
+- pins the whole request to the primaries when its method is not GET, HEAD,
+  OPTIONS or TRACE, as django-multidb-router does;
+- notices every primary the request really writes to, whatever its method;
+- on the way out, records a position for each primary written to (all of
+  them for an unsafe method or a ``db_write`` view), and sets, refreshes or
+  deletes the cookie.
+
+Works both new-style (``__call__``) and through ``process_request`` /
+``process_response``. Depends on Django and ``routers.pinning``; the router it
+serves is ``routers.PinningReplicaRouter``.
+"""
+
+import time
+
+from django.utils.deprecation import MiddlewareMixin
+
+from routers.pinning import (
+    Pin,
+    decode_pins,
+    encode_pins,
+    pin_state_preserved,
+    pin_this_thread,
+    pinning_cookie,
+    pinning_cookie_httponly,
+    pinning_cookie_samesite,
+    pinning_cookie_secure,
+    pinning_scope,
+    pinning_seconds,
+    pins_after,
+    unpin_this_thread,
+)
+from routers.replica import caught_up, replica_sets
+
+__all__ = [
+    "READ_ONLY_METHODS",
+    "PinningRouterMiddleware",
+    "pinning_cookie",
+    "pinning_cookie_httponly",
+    "pinning_cookie_samesite",
+    "pinning_cookie_secure",
+    "pinning_seconds",
+]
+
+READ_ONLY_METHODS = frozenset(["GET", "TRACE", "HEAD", "OPTIONS"])
+
+
+class PinningRouterMiddleware(MiddlewareMixin):
+    """Pin a client's reads to the primaries until the replicas have its writes."""
+
+    def __call__(self, request):
+        pins = decode_pins(request.COOKIES.get(pinning_cookie()))
+        with pin_state_preserved(), pinning_scope(pins) as scope:
+            request._multidb_scope = scope
+            return super().__call__(request)
+
+    def process_request(self, request):
+        """Pin the request when its method writes; unpin a reused context otherwise."""
+        scope = getattr(request, "_multidb_scope", None)
+        if request.method not in READ_ONLY_METHODS:
+            pin_this_thread()
+            if scope is not None:
+                scope.forced_reason = f"{request.method} request"
+        elif scope is None and pinning_cookie() in request.COOKIES:
+            pin_this_thread()  # old-style use without a scope: cookie present means pinned
+        else:
+            unpin_this_thread()
+
+    def process_response(self, request, response):
+        """Record this request's writes in the cookie; drop pins every replica has replayed."""
+        scope = getattr(request, "_multidb_scope", None)
+        replicated = set(replica_sets())
+        everything = request.method not in READ_ONLY_METHODS or getattr(
+            response, "_db_write", False
+        )
+        if scope is None:  # called directly, without __call__: django-multidb-router's way
+            if everything:
+                self._set_cookie(response, "y", pinning_seconds())
+            return response
+        written = replicated if everything else scope.written & replicated
+        had_cookie = pinning_cookie() in request.COOKIES
+        if not written and not scope.pins and not had_cookie:
+            return response
+        pins = {
+            alias: pin
+            for alias, pin in pins_after(scope, written).items()
+            if alias in written or not caught_up(alias, pin)
+        }
+        if written or pins != scope.pins or (had_cookie and not pins):
+            self._store(response, pins)
+        return response
+
+    def _store(self, response, pins: dict[str, Pin]):
+        if not pins:
+            response.delete_cookie(pinning_cookie(), samesite=pinning_cookie_samesite())
+            return
+        newest = max(pin.written_at for pin in pins.values())
+        remaining = max(1, round(pinning_seconds() - max(0.0, time.time() - newest)))
+        self._set_cookie(response, encode_pins(pins), remaining)
+
+    @staticmethod
+    def _set_cookie(response, value, max_age):
+        response.set_cookie(
+            pinning_cookie(),
+            value=value,
+            max_age=max_age,
+            secure=pinning_cookie_secure(),
+            httponly=pinning_cookie_httponly(),
+            samesite=pinning_cookie_samesite(),
+        )

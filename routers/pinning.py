@@ -1,0 +1,372 @@
+"""Read-your-writes: which reads must go to a primary, and for how long.
+
+A drop-in for ``multidb.pinning`` (django-multidb-router) with the same names
+and behaviour, fixing its gaps:
+
+- State lives in ``contextvars``, so it is correct under ASGI, in threads and
+  in asyncio tasks, instead of ``threading.local``.
+- ``use_primary_db`` nests: leaving a block restores exactly the state it
+  found, also after an exception.
+- A *scope* (one per request, opened by ``PinningRouterMiddleware``, or by
+  ``pinning_scope()`` around background work) records which primaries were
+  really written to, detected on the connection, and the write positions a
+  client must see, per primary.
+
+A write position is a ``Pin``: when the write happened and, on PostgreSQL, the
+primary's WAL position (``pg_current_wal_lsn()``) after the commit. The router
+sends a read to a replica only once that replica has replayed past the
+position (LSN mode), or, without a position, once ``MULTIDB_PINNING_SECONDS``
+have passed since the write (time mode, as in django-multidb-router).
+
+Background work: ``token = capture_pinning()`` in the request (after the
+commit), pass the string along, and wrap the work in
+``with restore_pinning(token):``.
+
+Depends on Django only. ``routers.replica`` and ``routers.middleware`` build on
+it.
+"""
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from functools import wraps
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
+__all__ = [
+    "Pin",
+    "PinningScope",
+    "UsePrimaryDB",
+    "capture_pinning",
+    "current_scope",
+    "db_write",
+    "mark_as_write",
+    "pin_this_thread",
+    "pinning_cookie",
+    "pinning_cookie_httponly",
+    "pinning_cookie_samesite",
+    "pinning_cookie_secure",
+    "pinning_scope",
+    "pinning_seconds",
+    "restore_pinning",
+    "this_thread_is_pinned",
+    "unpin_this_thread",
+    "use_master",
+    "use_primary_db",
+]
+
+# ------------------------------------------------------------------------------
+# Settings (the same names and defaults as django-multidb-router)
+# ------------------------------------------------------------------------------
+
+
+def pinning_cookie() -> str:
+    """The cookie that carries a client's write positions."""
+    return getattr(settings, "MULTIDB_PINNING_COOKIE", "multidb_pin_writes")
+
+
+def pinning_cookie_httponly() -> bool:
+    return getattr(settings, "MULTIDB_PINNING_COOKIE_HTTPONLY", False)
+
+
+def pinning_cookie_samesite() -> str:
+    return getattr(settings, "MULTIDB_PINNING_COOKIE_SAMESITE", "Lax")
+
+
+def pinning_cookie_secure() -> bool:
+    return getattr(settings, "MULTIDB_PINNING_COOKIE_SECURE", False)
+
+
+def pinning_seconds() -> int:
+    """How long after a write its reads stay on the primary, at most."""
+    return int(getattr(settings, "MULTIDB_PINNING_SECONDS", 15))
+
+
+def pinning_mode() -> str:
+    """``"lsn"`` (default): WAL positions where the primary is PostgreSQL; ``"time"``: windows."""
+    return getattr(settings, "MULTIDB_PINNING_MODE", "lsn")
+
+
+# ------------------------------------------------------------------------------
+# The forced pin: pin_this_thread() and use_primary_db
+# ------------------------------------------------------------------------------
+
+_pinned: ContextVar[bool] = ContextVar("multidb_pinned", default=False)
+_saved: ContextVar[tuple[bool, ...]] = ContextVar("multidb_pinned_saved", default=())
+
+
+def this_thread_is_pinned() -> bool:
+    """Whether every read of this context goes to a primary."""
+    return _pinned.get()
+
+
+def pin_this_thread() -> None:
+    """Send every read of this context to the primaries."""
+    _pinned.set(True)
+
+
+def unpin_this_thread() -> None:
+    """Stop forcing reads to the primaries (pins from writes still apply)."""
+    _pinned.set(False)
+
+
+class UsePrimaryDB:
+    """Context manager and decorator: reads inside go to the primaries.
+
+    One shared instance is safe: the state to restore is kept in a context
+    variable, so nested and concurrent blocks each restore their own.
+    """
+
+    def __call__(self, func):
+        @wraps(func)
+        def decorator(*args, **kwargs):
+            with self:
+                return func(*args, **kwargs)
+
+        return decorator
+
+    def __enter__(self):
+        _saved.set((*_saved.get(), _pinned.get()))
+        _pinned.set(True)
+
+    def __exit__(self, exc_type, exc, tb):
+        *outer, previous = _saved.get()
+        _saved.set(tuple(outer))
+        _pinned.set(previous)
+
+
+@contextmanager
+def pin_state_preserved() -> Iterator[None]:
+    """Restore the forced pin to its value at entry when the block ends."""
+    token = _pinned.set(_pinned.get())
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
+
+
+class _DeprecatedUseMaster(UsePrimaryDB):
+    def __enter__(self):
+        import warnings
+
+        warnings.warn(
+            "[multidb] @use_master has been deprecated, please switch to @use_primary_db",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return super().__enter__()
+
+
+use_primary_db = UsePrimaryDB()
+use_master = _DeprecatedUseMaster()
+
+
+def mark_as_write(response):
+    """Mark *response* as having written, so the client gets pinned."""
+    response._db_write = True
+    return response
+
+
+def db_write(func):
+    """View decorator: reads in the view go to the primaries, and the client is pinned."""
+
+    @wraps(func)
+    def wrapped(*args, **kwargs):
+        with use_primary_db:
+            response = func(*args, **kwargs)
+        return mark_as_write(response)
+
+    return wrapped
+
+
+# ------------------------------------------------------------------------------
+# Write positions and the scope that tracks them
+# ------------------------------------------------------------------------------
+
+ALL_PRIMARIES = "*"  # a legacy "y" cookie: every primary, time mode
+MAX_TOKEN_LENGTH = 1024
+_ENTRY = re.compile(r"^([A-Za-z0-9_*-]{1,64}):(\d{1,12}(?:\.\d{1,3})?):(\d{0,20})$")
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A write a client must be able to read back: when, and where in the WAL."""
+
+    written_at: float
+    lsn: int | None = None
+
+    def age(self) -> float:
+        return max(0.0, time.time() - self.written_at)
+
+    def expired(self) -> bool:
+        return self.age() >= pinning_seconds()
+
+
+def format_lsn(lsn: int) -> str:
+    """Write *lsn* the way PostgreSQL does: ``0/3000060``."""
+    return f"{lsn >> 32:X}/{lsn & 0xFFFFFFFF:X}"
+
+
+def encode_pins(pins: dict[str, Pin]) -> str:
+    """``default:1732251234.52:50331744|blog_db:1732251236.1:`` (cookie-safe characters)."""
+    return "|".join(
+        f"{alias}:{pin.written_at:.2f}:{'' if pin.lsn is None else pin.lsn}"
+        for alias, pin in sorted(pins.items())
+    )
+
+
+def decode_pins(value: str | None) -> dict[str, Pin]:
+    """Parse an untrusted cookie or token; anything malformed is ignored, never raised.
+
+    A write time in the future counts as now, so no value pins a client for
+    longer than ``MULTIDB_PINNING_SECONDS``. django-multidb-router's ``"y"``
+    pins every primary for one window.
+    """
+    if not value or len(value) > MAX_TOKEN_LENGTH:
+        return {}
+    now = time.time()
+    if value == "y":
+        return {ALL_PRIMARIES: Pin(now)}
+    pins = {}
+    for entry in value.strip('"').split("|")[:16]:
+        match = _ENTRY.match(entry)
+        if not match:
+            continue
+        alias, written_at, lsn = match.groups()
+        lsn_value = int(lsn) if lsn else None
+        if lsn_value is not None and lsn_value >= 2**64:
+            continue
+        pin = Pin(min(float(written_at), now), lsn_value)
+        if not pin.expired():
+            pins[alias] = pin
+    return pins
+
+
+@dataclass
+class PinningScope:
+    """What one request (or one piece of background work) knows about its writes."""
+
+    pins: dict[str, Pin] = field(default_factory=dict)  # from the cookie or token
+    written: set[str] = field(default_factory=set)  # primaries written in this scope
+    replay_positions: dict[str, int | None] = field(default_factory=dict)  # per replica
+    forced_reason: str = ""  # why the scope pinned everything, e.g. "POST request"
+
+
+_scope: ContextVar[PinningScope | None] = ContextVar("multidb_scope", default=None)
+
+
+def current_scope() -> PinningScope | None:
+    return _scope.get()
+
+
+_WRITE = re.compile(
+    r"^\s*(?:INSERT|UPDATE|DELETE|MERGE|CREATE|ALTER|DROP|TRUNCATE|COPY|GRANT|REVOKE"
+    r"|WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def is_write(sql: str) -> bool:
+    """Whether *sql* changes data (reads, locks and transaction control don't)."""
+    return bool(_WRITE.match(sql))
+
+
+@contextmanager
+def pinning_scope(pins: dict[str, Pin] | None = None, *, aliases=None) -> Iterator[PinningScope]:
+    """Track writes on the *aliases* connections (default: all) while the block runs."""
+    scope = PinningScope(pins=dict(pins or {}))
+    token = _scope.set(scope)
+    try:
+        with ExitStack() as stack:
+            for alias in connections if aliases is None else aliases:
+                stack.enter_context(connections[alias].execute_wrapper(_detector(scope, alias)))
+            yield scope
+    finally:
+        _scope.reset(token)
+
+
+def _detector(scope: PinningScope, alias: str):
+    def detect(execute, sql, params, many, context):
+        if alias not in scope.written and is_write(sql):
+            scope.written.add(alias)
+        return execute(sql, params, many, context)
+
+    return detect
+
+
+def pins_after(scope: PinningScope, primaries) -> dict[str, Pin]:
+    """The scope's pins plus a fresh one for each of *primaries*, positioned after its commit."""
+    pins = {alias: pin for alias, pin in scope.pins.items() if not pin.expired()}
+    now = time.time()
+    for alias in primaries:
+        pins[alias] = Pin(now, current_wal_position(alias))
+    return pins
+
+
+def capture_pinning() -> str:
+    """Return a token of this context's pins, for work that runs elsewhere.
+
+    Call it after the commit (e.g. in ``transaction.on_commit``): a position
+    taken inside an open transaction would come before the commit, so the
+    write gets a time window instead.
+    """
+    scope = current_scope()
+    if scope is None:
+        return ""
+    return encode_pins(pins_after(scope, scope.written))
+
+
+@contextmanager
+def restore_pinning(token: str) -> Iterator[PinningScope]:
+    """Run the block with the pins captured by ``capture_pinning()``."""
+    with pinning_scope(decode_pins(token)) as scope:
+        yield scope
+
+
+# ------------------------------------------------------------------------------
+# WAL positions (PostgreSQL); None elsewhere, which means time mode
+# ------------------------------------------------------------------------------
+
+
+def current_wal_position(alias: str) -> int | None:
+    """The primary's WAL position now, or None when it can't be known."""
+    connection = connections[alias]
+    if pinning_mode() != "lsn" or connection.vendor != "postgresql":
+        return None
+    if connection.in_atomic_block:
+        return None  # not committed yet: the commit record comes later
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+            return int(cursor.fetchone()[0])
+    except DatabaseError:
+        return None
+
+
+def replay_position(alias: str) -> int | None:
+    """How far replica *alias* has replayed, asked at most once per scope."""
+    scope = current_scope()
+    if scope is not None and alias in scope.replay_positions:
+        return scope.replay_positions[alias]
+    position = None
+    connection = connections[alias]
+    if connection.vendor == "postgresql":
+        try:
+            with connection.cursor() as cursor:
+                # A replica alias on the primary's own server (not in recovery)
+                # is never behind: its position is the primary's.
+                cursor.execute(
+                    "SELECT CASE WHEN pg_is_in_recovery() THEN pg_last_wal_replay_lsn()"
+                    " ELSE pg_current_wal_lsn() END - '0/0'::pg_lsn"
+                )
+                value = cursor.fetchone()[0]
+                position = None if value is None else int(value)
+        except DatabaseError:
+            position = None
+    if scope is not None:
+        scope.replay_positions[alias] = position
+    return position

@@ -1,0 +1,364 @@
+"""Read/write splitting over replicas: a drop-in for django-multidb-router.
+
+Switch from django-multidb-router by changing import paths only: ``multidb`` is
+``routers.replica`` (or ``routers``), ``multidb.pinning`` is
+``routers.pinning``, ``multidb.middleware`` is ``routers.middleware``.
+
+Settings::
+
+    DATABASE_ROUTERS = ["routers.PinningReplicaRouter", "routers.AppLabelRouter"]
+
+    REPLICA_DATABASES = ["replica"]                    # replicas of "default"
+    REPLICA_DATABASES = {"default": ["replica"],       # a replica set per primary
+                         "blog_db": ["blog_replica"]}
+    REPLICA_DATABASES = {"replica": 80, "default": 20}  # weights (of "default")
+    REPLICA_DATABASES = {"default": {"replica": 80, "default": 20}}
+
+Each replica must be declared a test mirror of its primary
+(``"TEST": {"MIRROR": "default"}``); ``routers.E014`` says so otherwise.
+
+Which primary a model lives in is asked of the routers listed *after* this one
+(``db_for_write``), so app-label routing composes: a blog read goes to a
+replica of ``blog_db``, never to a replica of another primary. Alone, every
+model's primary is ``default``, as in django-multidb-router.
+
+``PinningReplicaRouter`` sends a read to the primary instead when the context
+is pinned (``use_primary_db``, ``pin_this_thread``, a POST), when the primary
+is in a transaction, when this request wrote to it, or while no replica has
+replayed the client's last write (``routers.pinning``). Reasons are recorded
+with ``routers.explain``.
+
+Depends on Django, ``routers.pinning`` and ``routers.explain``.
+"""
+
+import random
+import threading
+import warnings
+from collections.abc import Mapping
+from functools import cache
+
+from django.conf import settings
+from django.core import checks
+from django.core.signals import setting_changed
+from django.db import connections, router
+from django.dispatch import receiver
+
+from routers.explain import explain
+from routers.pinning import (
+    ALL_PRIMARIES,
+    current_scope,
+    db_write,  # noqa: F401  (multidb re-exports it too)
+    format_lsn,
+    replay_position,
+    this_thread_is_pinned,
+)
+
+__all__ = [
+    "DEFAULT_DB_ALIAS",
+    "MasterSlaveRouter",
+    "PinningMasterSlaveRouter",
+    "PinningReplicaRouter",
+    "ReplicaRouter",
+    "caught_up",
+    "get_replica",
+    "get_slave",
+    "replica_sets",
+]
+
+DEFAULT_DB_ALIAS = "default"
+
+
+def normalise(raw) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Turn any accepted REPLICA_DATABASES form into ``{primary: ((alias, weight), ...)}``."""
+    if not raw:
+        return {}
+    if isinstance(raw, Mapping):
+        if all(isinstance(weight, int) for weight in raw.values()):
+            return {DEFAULT_DB_ALIAS: tuple(raw.items())}
+        sets = {}
+        for primary, members in raw.items():
+            if isinstance(members, Mapping):
+                sets[primary] = tuple(members.items())
+            else:
+                members = [members] if isinstance(members, str) else members
+                sets[primary] = tuple((alias, 1) for alias in members)
+        return sets
+    members = [raw] if isinstance(raw, str) else raw
+    return {DEFAULT_DB_ALIAS: tuple((alias, 1) for alias in members)}
+
+
+@cache
+def replica_sets() -> dict[str, tuple[tuple[str, int], ...]]:
+    """``REPLICA_DATABASES`` as ``{primary: ((alias, weight), ...)}``."""
+    if hasattr(settings, "REPLICA_DATABASES"):
+        return normalise(settings.REPLICA_DATABASES)
+    if hasattr(settings, "SLAVE_DATABASES"):
+        warnings.warn(
+            "[multidb] The SLAVE_DATABASES setting has been deprecated. "
+            "Please switch to the REPLICA_DATABASES setting.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return normalise(settings.SLAVE_DATABASES)
+    return {}
+
+
+@cache
+def _groups() -> dict[str, str]:
+    """Replica alias -> its primary."""
+    return {
+        alias: primary
+        for primary, members in replica_sets().items()
+        for alias, _ in members
+        if alias != primary
+    }
+
+
+class _Rotation:
+    """Smooth weighted round-robin (as in nginx): in every run of ``sum(weights)``
+    picks each member appears ``weight`` times, spread out, not in bursts."""
+
+    def __init__(self, members):
+        self.members = members
+        self.current = {alias: 0 for alias, _ in members}
+        self.lock = threading.Lock()
+        for _ in range(random.randrange(sum(w for _, w in members) or 1)):
+            self.next()  # start each process at a different point
+
+    def next(self, eligible=None) -> str:
+        with self.lock:
+            members = [(a, w) for a, w in self.members if eligible is None or a in eligible]
+            total = sum(weight for _, weight in members)
+            for alias, weight in members:
+                self.current[alias] += weight
+            chosen = max(members, key=lambda member: self.current[member[0]])[0]
+            self.current[chosen] -= total
+            return chosen
+
+
+@cache
+def _rotation(primary: str) -> _Rotation:
+    return _Rotation(replica_sets()[primary])
+
+
+@receiver(setting_changed)
+def _clear_caches(*, setting, **kwargs):
+    if setting in {"REPLICA_DATABASES", "SLAVE_DATABASES", "DATABASE_ROUTERS"}:
+        for cached in (replica_sets, _groups, _rotation):
+            cached.cache_clear()
+
+
+def get_replica(primary: str = DEFAULT_DB_ALIAS) -> str:
+    """Return the next replica of *primary* (the primary itself when it has none)."""
+    if primary not in replica_sets():
+        return primary
+    return _rotation(primary).next()
+
+
+def get_slave():
+    warnings.warn(
+        "[multidb] The get_slave() method has been deprecated. "
+        "Please switch to the get_replica() method.",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return get_replica()
+
+
+class ReplicaRouter:
+    """Writes go to the primary; reads go to its replicas in turn."""
+
+    def db_for_read(self, model, **hints):
+        """Reads go to a replica of the model's primary, round-robin or by weight."""
+        primary = self.primary_for(model, hints)
+        if primary not in replica_sets():
+            return None  # no replicas: let the next router answer
+        return self.pick_replica(primary)
+
+    def db_for_write(self, model, **hints):
+        """Writes always go to the primary."""
+        return self.primary_for(model, hints)
+
+    def allow_relation(self, obj1, obj2, **hints):
+        """Rows of one primary relate, whichever of its replicas they were read from."""
+        groups = _groups()
+        if groups.get(obj1._state.db, obj1._state.db) == groups.get(obj2._state.db, obj2._state.db):
+            return True
+        return None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        """Replicas are never migrated; alone, only the primaries are."""
+        if db in _groups():
+            return False
+        if self._other_routers():
+            return None
+        return db == DEFAULT_DB_ALIAS or db in replica_sets()
+
+    def allow_syncdb(self, db, model):
+        """Pre-Django 1.7 spelling of allow_migrate, kept for compatibility."""
+        return self.allow_migrate(db, model._meta.app_label if model else None)
+
+    def primary_for(self, model, hints) -> str:
+        """Ask the other routers where *model* is written; ``default`` if none says."""
+        if model is not None:
+            for other in self._other_routers():
+                method = getattr(other, "db_for_write", None)
+                alias = method(model, **hints) if method else None
+                if alias:
+                    return alias
+        return DEFAULT_DB_ALIAS
+
+    def pick_replica(self, primary, eligible=None, why="round-robin"):
+        members = replica_sets()[primary]
+        alias = _rotation(primary).next(eligible)
+        weights = {weight for _, weight in members}
+        if len(weights) > 1:
+            total = sum(w for a, w in members if eligible is None or a in eligible)
+            why = f"weighted {dict(members)[alias]}/{total}"
+        return explain(alias, why)
+
+    @staticmethod
+    def _other_routers():
+        return [r for r in router.routers if not isinstance(r, ReplicaRouter)]
+
+
+class PinningReplicaRouter(ReplicaRouter):
+    """A ReplicaRouter that keeps each client's reads on the primary until it can see its writes."""
+
+    def db_for_read(self, model, **hints):
+        """Reads stay on the primary when pinned, in a transaction, or until a replica caught up."""
+        primary = self.primary_for(model, hints)
+        if primary not in replica_sets():
+            return None
+        if this_thread_is_pinned():
+            scope = current_scope()
+            forced = scope.forced_reason if scope and scope.forced_reason else "use_primary_db"
+            return explain(primary, "pinned: %s", forced)
+        if in_transaction(primary):
+            return explain(primary, "in transaction")
+        scope = current_scope()
+        if scope is None:
+            return self.pick_replica(primary)
+        if primary in scope.written:
+            return explain(primary, "pinned: this request wrote to it")
+        pin = scope.pins.get(primary) or scope.pins.get(ALL_PRIMARIES)
+        if pin is None or pin.expired():
+            return self.pick_replica(primary)
+        if pin.lsn is None:
+            return explain(primary, "pinned: wrote %d s ago", round(pin.age()))
+        return self._read_after(primary, pin.lsn)
+
+    def _read_after(self, primary, lsn):
+        """Only the replicas that have replayed past *lsn* may serve."""
+        caught_up, behind = set(), []
+        for alias, _ in replica_sets()[primary]:
+            position = None if alias == primary else replay_position(alias)
+            if alias == primary or (position is not None and position >= lsn):
+                caught_up.add(alias)
+            else:
+                behind.append(position)
+        if caught_up - {primary}:
+            return self.pick_replica(primary, caught_up, "caught up with your write")
+        known = [p for p in behind if p is not None]
+        seen = format_lsn(max(known)) if known else "unknown"
+        return explain(primary, "replica behind your write: %s < %s", seen, format_lsn(lsn))
+
+
+def caught_up(primary: str, pin) -> bool:
+    """Whether every replica of *primary* has replayed past *pin* (LSN mode only)."""
+    members = replica_sets().get(primary)
+    if pin.lsn is None or not members:
+        return False
+    for alias, _ in members:
+        if alias != primary:
+            position = replay_position(alias)
+            if position is None or position < pin.lsn:
+                return False
+    return True
+
+
+def in_transaction(primary: str) -> bool:
+    """Whether *primary*'s connection is inside ``transaction.atomic()``.
+
+    A TestCase's own wrapping transaction counts only when a replica is a
+    separate server, which can't see it; a test mirror opened on the same
+    database (the embedded SQLite default) can.
+    """
+    connection = connections[primary]
+    if not connection.in_atomic_block:
+        return False
+    if all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+        return not any(_same_database(primary, alias) for alias, _ in replica_sets()[primary])
+    return True
+
+
+def _same_database(primary: str, replica: str) -> bool:
+    first, second = connections[primary].settings_dict, connections[replica].settings_dict
+    return all(first.get(key) == second.get(key) for key in ("NAME", "HOST", "PORT"))
+
+
+class _DeprecationMixin:
+    def __init__(self, *args, **kwargs):
+        warnings.warn(
+            "[multidb] The MasterSlaveRouter and PinningMasterSlaveRouter classes have been "
+            "deprecated. Please switch to the ReplicaRouter and PinningReplicaRouter classes "
+            "respectively.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        super().__init__(*args, **kwargs)
+
+
+class MasterSlaveRouter(_DeprecationMixin, ReplicaRouter):
+    pass
+
+
+class PinningMasterSlaveRouter(_DeprecationMixin, PinningReplicaRouter):
+    pass
+
+
+@checks.register("routers")
+def check_replica_databases(app_configs=None, **kwargs):
+    """Report REPLICA_DATABASES entries that Django can't route to safely."""
+    raw = getattr(settings, "REPLICA_DATABASES", None)
+    if raw is None:
+        return []
+    if not isinstance(raw, list | tuple | Mapping):
+        return [
+            checks.Error(
+                "REPLICA_DATABASES must be a list of aliases, or a mapping of primary to "
+                "replicas, or of alias to weight.",
+                hint='For example: REPLICA_DATABASES = {"default": ["replica"]}.',
+                id="routers.E011",
+            )
+        ]
+    errors = []
+    for primary, members in normalise(raw).items():
+        for alias, weight in ((primary, 1), *members):
+            if alias not in settings.DATABASES:
+                errors.append(
+                    checks.Error(
+                        f"REPLICA_DATABASES names {alias!r}, which is not in DATABASES.",
+                        hint=f"Add {alias!r} to DATABASES or remove it from REPLICA_DATABASES.",
+                        id="routers.E012",
+                    )
+                )
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+                errors.append(
+                    checks.Error(
+                        f"REPLICA_DATABASES gives {alias!r} the weight {weight!r}.",
+                        hint="Weights are whole numbers of 1 or more.",
+                        id="routers.E013",
+                    )
+                )
+            mirror = settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR")
+            if alias != primary and alias in settings.DATABASES and mirror != primary:
+                errors.append(
+                    checks.Error(
+                        f"Replica {alias!r} is not declared as a test mirror of {primary!r}.",
+                        hint=f'Set DATABASES[{alias!r}]["TEST"] = {{"MIRROR": {primary!r}}}, '
+                        "so tests read the primary's test database through it.",
+                        id="routers.E014",
+                    )
+                )
+    return errors
