@@ -21,12 +21,14 @@ For each request it:
   them for an unsafe method or a ``db_write`` view), and sets, refreshes or
   deletes the cookie.
 
-Works both new-style (``__call__``) and through ``process_request`` /
-``process_response``. Depends on Django and ``routers.pinning``; the router it
-serves is ``routers.PinningReplicaRouter``.
+Works under WSGI and ASGI (sync and async capable), and also when called
+old-style through ``process_request`` / ``process_response``. Depends on
+Django and ``routers.pinning``; the router it serves is
+``routers.PinningReplicaRouter``.
 """
 
 import time
+from contextlib import contextmanager
 
 from django.utils.deprecation import MiddlewareMixin
 
@@ -64,10 +66,21 @@ class PinningRouterMiddleware(MiddlewareMixin):
     """Pin a client's reads to the primaries until the replicas have its writes."""
 
     def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
+        with self._scope(request):
+            return super().__call__(request)
+
+    async def __acall__(self, request):
+        with self._scope(request):
+            return await super().__acall__(request)
+
+    @contextmanager
+    def _scope(self, request):
         pins = decode_pins(request.COOKIES.get(pinning_cookie()))
         with pin_state_preserved(), pinning_scope(pins) as scope:
             request._multidb_scope = scope
-            return super().__call__(request)
+            yield
 
     def process_request(self, request):
         """Pin the request when its method writes; unpin a reused context otherwise."""

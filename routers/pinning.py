@@ -29,13 +29,15 @@ it.
 import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import wraps
 
 from django.conf import settings
 from django.db import DatabaseError, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 __all__ = [
     "Pin",
@@ -57,6 +59,7 @@ __all__ = [
     "unpin_this_thread",
     "use_master",
     "use_primary_db",
+    "watch_open_connections",
 ]
 
 # ------------------------------------------------------------------------------
@@ -276,22 +279,39 @@ def is_write(sql: str) -> bool:
 
 
 @contextmanager
-def pinning_scope(pins: dict[str, Pin] | None = None, *, aliases=None) -> Iterator[PinningScope]:
-    """Track writes on the *aliases* connections (default: all) while the block runs."""
+def pinning_scope(pins: dict[str, Pin] | None = None) -> Iterator[PinningScope]:
+    """Track which databases the block writes to, starting from the client's *pins*."""
     scope = PinningScope(pins=dict(pins or {}))
     token = _scope.set(scope)
     try:
-        with ExitStack() as stack:
-            for alias in connections if aliases is None else aliases:
-                stack.enter_context(connections[alias].execute_wrapper(_detector(scope, alias)))
-            yield scope
+        yield scope
     finally:
         _scope.reset(token)
 
 
-def _detector(scope: PinningScope, alias: str):
+@receiver(connection_created)
+def _watch_writes(sender, connection, **kwargs):
+    """Give every new connection a wrapper that reports writes to the current scope.
+
+    Installed once per connection object, whatever thread or task opens it; the
+    scope comes from the context, so sync_to_async threads report to their
+    request's scope.
+    """
+    if not getattr(connection, "_multidb_watched", False):
+        connection.execute_wrappers.append(_detector(connection.alias))
+        connection._multidb_watched = True
+
+
+def watch_open_connections() -> None:
+    """Watch connections that were already open when this module was imported."""
+    for connection in connections.all(initialized_only=True):
+        _watch_writes(None, connection)
+
+
+def _detector(alias: str):
     def detect(execute, sql, params, many, context):
-        if alias not in scope.written and is_write(sql):
+        scope = _scope.get()
+        if scope is not None and alias not in scope.written and is_write(sql):
             scope.written.add(alias)
         return execute(sql, params, many, context)
 

@@ -43,6 +43,7 @@ from django.core.signals import setting_changed
 from django.db import connections, router
 from django.dispatch import receiver
 
+from routers import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
 from routers.explain import explain
 from routers.pinning import (
     ALL_PRIMARIES,

@@ -7,4 +7,11 @@ class CoreConfig(AppConfig):
     verbose_name = "Demo core"
 
     def ready(self):
+        from django.db import connections
+
         from apps.core import checks  # noqa: F401  (registers the system checks)
+        from apps.core.middleware import attach_recorder
+
+        # Connections opened before this point never send connection_created again.
+        for connection in connections.all(initialized_only=True):
+            attach_recorder(connection=connection)

@@ -1,18 +1,24 @@
 """The routing trace: which database served each query, and why.
 
-Every query on every alias passes through a ``connection.execute_wrapper``
-installed for the length of the request. Each row records the alias, the
+Every connection gets one ``execute_wrapper`` when it is created; it adds each
+query to the trace of the current context (a ``ContextVar`` set for the length
+of a request), so queries made in ``sync_to_async`` threads land in their own
+request's trace, under WSGI and ASGI alike. Each row records the alias, the
 duration, the SQL and the router's reason (``routers.explain``). The trace is
 injected into HTML pages as a panel, summed per alias in ``X-DB-Queries``, and
 timed per alias in ``Server-Timing``.
 """
 
 import time
-from contextlib import ExitStack
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.db import connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from routers.explain import reason_for, recording
@@ -35,16 +41,6 @@ class QueryTrace:
     counts: dict[str, int] = field(default_factory=dict)
     durations: dict[str, float] = field(default_factory=dict)
 
-    def wrapper_for(self, alias: str):
-        def wrapper(execute, sql, params, many, context):
-            started = time.perf_counter()
-            try:
-                return execute(sql, params, many, context)
-            finally:
-                self.add(alias, sql, (time.perf_counter() - started) * 1000)
-
-        return wrapper
-
     def add(self, alias: str, sql: str, duration_ms: float) -> None:
         self.counts[alias] = self.counts.get(alias, 0) + 1
         self.durations[alias] = self.durations.get(alias, 0.0) + duration_ms
@@ -66,20 +62,72 @@ class QueryTrace:
         return ", ".join(entries)
 
 
+_current: ContextVar[QueryTrace | None] = ContextVar("routing_trace", default=None)
+
+
+@receiver(connection_created)
+def attach_recorder(sender=None, connection=None, **kwargs):
+    """Give *connection* the wrapper that feeds the current trace (once per connection)."""
+    if not getattr(connection, "_routing_trace_attached", False):
+        connection.execute_wrappers.append(_recorder(connection.alias))
+        connection._routing_trace_attached = True
+
+
+def _recorder(alias: str):
+    def record(execute, sql, params, many, context):
+        trace = _current.get()
+        if trace is None:
+            return execute(sql, params, many, context)
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            trace.add(alias, sql, (time.perf_counter() - started) * 1000)
+
+    return record
+
+
+@contextmanager
+def tracing():
+    """Collect every query and routing decision of the block into a QueryTrace."""
+    trace = QueryTrace()
+    token = _current.set(trace)
+    try:
+        with recording():
+            yield trace
+    finally:
+        _current.reset(token)
+
+
 class RoutingTraceMiddleware:
     """Record every query of the request and report it in headers and an HTML panel."""
 
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
         if not getattr(settings, "ROUTING_TRACE", True):
             return self.get_response(request)
-        trace = QueryTrace()
-        with recording(), ExitStack() as stack:
-            for alias in connections:
-                stack.enter_context(connections[alias].execute_wrapper(trace.wrapper_for(alias)))
+        with tracing() as trace:
             response = self.get_response(request)
+        return self._report(response, trace)
+
+    async def __acall__(self, request):
+        if not getattr(settings, "ROUTING_TRACE", True):
+            return await self.get_response(request)
+        with tracing() as trace:
+            response = await self.get_response(request)
+        return self._report(response, trace)
+
+    def _report(self, response, trace):
         response["X-DB-Queries"] = trace.header()
         if trace.counts:
             response["Server-Timing"] = trace.server_timing()
