@@ -106,15 +106,17 @@ class PinningRouterMiddleware(MiddlewareMixin):
                 self._set_cookie(response, "y", pinning_seconds())
             return response
         written = replicated if everything else scope.written & replicated
-        had_cookie = pinning_cookie() in request.COOKIES
-        if not written and not scope.pins and not had_cookie:
+        sent = request.COOKIES.get(pinning_cookie())
+        if not written and not scope.pins and sent is None:
             return response
         pins = {
             alias: pin
             for alias, pin in pins_after(scope, written).items()
             if alias in written or not caught_up(alias, pin)
         }
-        if written or pins != scope.pins or (had_cookie and not pins):
+        # Rewrite whenever the value changes: new writes, pins dropped, or a sent
+        # value that was junk or claimed a future write (now counted from now).
+        if written or encode_pins(pins) != (sent or ""):
             self._store(response, pins)
         return response
 

@@ -28,8 +28,17 @@ def server_processes(directory: Path) -> list[str]:
     return found
 
 
+# Beside the run's own topology, never on top of it (nor of another run's).
+OUTER_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
+DIRECTORY = Path(f"/tmp/multidb-pg-script-test-{OUTER_PORT}")
+
+
 def topology(command: str, directory: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PG_TOPOLOGY_DIR": str(directory), "PG_TOPOLOGY_PORT": "55462"}
+    env = {
+        **os.environ,
+        "PG_TOPOLOGY_DIR": str(directory),
+        "PG_TOPOLOGY_PORT": str(OUTER_PORT + 10),
+    }
     return subprocess.run(
         [sys.executable, "scripts/pg_topology.py", command],
         cwd=REPO,
@@ -42,7 +51,7 @@ def topology(command: str, directory: Path) -> subprocess.CompletedProcess:
 
 
 def test_up_starts_primary_standby_blog_and_shop_and_down_leaves_no_process():
-    directory = Path("/tmp/multidb-pg-script-test")
+    directory = DIRECTORY
     try:
         up = topology("up", directory)
         assert up.returncode == 0, up.stderr

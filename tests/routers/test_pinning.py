@@ -1,0 +1,218 @@
+"""routers.pinning: the forced pin, nesting, contexts, untrusted cookies, the token API."""
+
+import asyncio
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import router
+
+from routers.pinning import (
+    Pin,
+    capture_pinning,
+    decode_pins,
+    encode_pins,
+    is_write,
+    pin_this_thread,
+    pinning_scope,
+    restore_pinning,
+    this_thread_is_pinned,
+    unpin_this_thread,
+    use_primary_db,
+)
+from tests.replication import wait_for_replay
+
+User = get_user_model()
+
+
+@pytest.fixture(autouse=True)
+def unpinned():
+    unpin_this_thread()
+    yield
+    unpin_this_thread()
+
+
+def test_nested_use_primary_db_restores_each_outer_state():
+    """django-multidb-router leaves the thread pinned after nesting; this doesn't."""
+    with use_primary_db:
+        with use_primary_db:
+            assert this_thread_is_pinned()
+        assert this_thread_is_pinned()
+    assert not this_thread_is_pinned()
+
+
+def test_use_primary_db_restores_state_after_an_exception_and_an_inner_unpin():
+    with pytest.raises(RuntimeError), use_primary_db:
+        unpin_this_thread()
+        raise RuntimeError
+    assert not this_thread_is_pinned()
+    pin_this_thread()
+    with use_primary_db:
+        unpin_this_thread()
+    assert this_thread_is_pinned()
+
+
+def test_use_primary_db_decorator_pins_reads_inside_only():
+    @use_primary_db
+    def read():
+        return router.db_for_read(User)
+
+    assert read() == "default"
+    assert router.db_for_read(User) == "replica"
+
+
+def test_threads_never_see_each_others_pin():
+    results = {}
+
+    def worker(n):
+        if n % 2 == 0:
+            pin_this_thread()
+        time.sleep(0.01)  # let the other threads pin and unpin meanwhile
+        results[n] = this_thread_is_pinned(), router.db_for_read(User)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(32)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results == {
+        n: (True, "default") if n % 2 == 0 else (False, "replica") for n in range(32)
+    }
+    assert not this_thread_is_pinned()
+
+
+def test_asyncio_tasks_never_see_each_others_pin():
+    async def task(pin):
+        if pin:
+            pin_this_thread()
+        await asyncio.sleep(0.001)
+        with use_primary_db if pin else _nothing():
+            await asyncio.sleep(0.001)
+        return this_thread_is_pinned()
+
+    async def main():
+        return await asyncio.gather(*(task(n % 3 == 0) for n in range(30)))
+
+    assert asyncio.run(main()) == [n % 3 == 0 for n in range(30)]
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO t VALUES (1)",
+        "  update t set a=1",
+        "DELETE FROM t",
+        "TRUNCATE t",
+        "WITH x AS (DELETE FROM t RETURNING *) SELECT * FROM x",
+        "CREATE TABLE t (a int)",
+    ],
+)
+def test_statements_that_change_data_are_writes(sql):
+    assert is_write(sql)
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1",
+        "SELECT * FROM t FOR UPDATE",
+        "SAVEPOINT s1",
+        "RELEASE SAVEPOINT s1",
+        "WITH x AS (SELECT 1) SELECT * FROM x",
+        "EXPLAIN SELECT 1",
+        "BEGIN",
+    ],
+)
+def test_reads_locks_and_transaction_control_are_not_writes(sql):
+    assert not is_write(sql)
+
+
+def test_pins_round_trip_through_the_cookie_format():
+    now = time.time()
+    pins = {"default": Pin(now, 50331744), "blog_db": Pin(now - 1)}
+    decoded = decode_pins(encode_pins(pins))
+    assert decoded.keys() == pins.keys()
+    assert decoded["default"].lsn == 50331744 and decoded["blog_db"].lsn is None
+    assert abs(decoded["default"].written_at - now) < 0.01
+
+
+JUNK = [
+    "",
+    "garbage",
+    "x" * 5000,
+    "default:abc:def",
+    "default:1e9999:",
+    "default:-5:",
+    "default:1732251234.5:" + "9" * 25,
+    "default:1732251234.5:18446744073709551616",
+    "../../etc/passwd",
+    "default:1732251234:1|" * 400,
+    '"quoted|value"',
+    "défault:1732251234:1",
+    "default:1732251234:1:extra",
+    "\x00\x01\x02",
+    "|||",
+]
+
+
+@pytest.mark.parametrize("value", JUNK)
+def test_junk_cookie_values_are_ignored_never_raised(value):
+    assert decode_pins(value) == {} or all(not pin.expired() for pin in decode_pins(value).values())
+
+
+def test_a_forged_future_write_pins_for_one_window_at_most():
+    pins = decode_pins(f"default:{time.time() + 10**9:.2f}:")
+    assert pins["default"].age() < 1  # counted from now, not from the forged time
+    assert pins["default"].written_at <= time.time()
+
+
+def test_expired_pins_are_dropped_and_legacy_y_pins_everything():
+    assert decode_pins(f"default:{time.time() - 3600:.2f}:") == {}
+    assert list(decode_pins("y")) == ["*"]
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_scope_notices_writes_made_on_any_connection_it_covers():
+    with pinning_scope() as scope:
+        User.objects.count()
+        assert scope.written == set()
+        User.objects.create_user(username="scoped", password="pw-123456")
+        assert scope.written == {"default"}
+        assert router.db_for_read(User) == "default"
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_captured_token_pins_background_work_until_the_replica_has_the_write():
+    """A write handed to a thread keeps its read-your-writes guarantee through the token."""
+    with pinning_scope():
+        User.objects.create_user(username="queued", password="pw-123456")
+        token = capture_pinning()
+    pin = decode_pins(token)["default"]
+
+    def background(token):
+        with restore_pinning(token):
+            return router.db_for_read(User)
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if pin.lsn is None:  # SQLite: a time window
+            assert pool.submit(background, token).result() == "default"
+        else:  # PostgreSQL: only until the standby has replayed the write
+            wait_for_replay()
+            assert pool.submit(background, token).result() == "replica"
+        assert pool.submit(router.db_for_read, User).result() == "replica"
+
+
+def test_capture_outside_a_scope_is_empty_and_restoring_junk_is_harmless():
+    assert capture_pinning() == ""
+    with restore_pinning("not a token") as scope:
+        assert scope.pins == {}

@@ -1,0 +1,134 @@
+"""PinningRouterMiddleware end to end: cookies, writes on any method, transactions, ASGI."""
+
+import asyncio
+import time
+
+import pytest
+from django.test import AsyncClient
+
+from routers.pinning import Pin, decode_pins, encode_pins, pinning_cookie
+
+pytestmark = [
+    pytest.mark.urls("tests.routers.urls"),
+    pytest.mark.django_db(transaction=True, databases=["default", "replica", "blog_db"]),
+]
+
+
+@pytest.fixture(autouse=True)
+def time_mode(settings):
+    """Time windows behave the same on both vendors; LSN pins are tested on Postgres."""
+    settings.MULTIDB_PINNING_MODE = "time"
+
+
+def pin_cookie(response):
+    return response.cookies.get(pinning_cookie())
+
+
+def test_a_client_that_never_wrote_reads_the_replica_round_robin(client):
+    response = client.get("/read/")
+    assert response.json() == {"alias": "replica", "reason": "round-robin", "pinned": False}
+    assert pin_cookie(response) is None
+
+
+def test_a_post_pins_its_own_reads_and_sets_the_cookie_like_multidb(client):
+    response = client.post("/read/")
+    assert response.json()["alias"] == "default"
+    assert response.json()["reason"] == "pinned: POST request"
+    cookie = pin_cookie(response)
+    assert cookie["max-age"] == 15 and cookie["samesite"] == "Lax"
+    assert cookie["httponly"] == "" and cookie["secure"] == ""
+    assert set(decode_pins(cookie.value)) == {"default"}
+
+
+def test_after_a_write_the_client_reads_the_primary_for_the_window(client):
+    client.post("/read/")
+    response = client.get("/read/")
+    assert response.json()["alias"] == "default"
+    assert response.json()["reason"] == "pinned: wrote 0 s ago"
+
+
+def test_once_the_window_has_passed_the_client_reads_replicas_and_the_cookie_goes(client):
+    client.cookies[pinning_cookie()] = encode_pins({"default": Pin(time.time() - 16)})
+    response = client.get("/read/")
+    assert response.json()["alias"] == "replica"
+    assert pin_cookie(response).value == "" and pin_cookie(response)["max-age"] == 0
+
+
+def test_a_get_that_writes_pins_too(client):
+    """The write is detected on the connection; the method doesn't matter."""
+    response = client.get("/write-on-get/")
+    assert response.json()["reason"] == "pinned: this request wrote to it"
+    assert set(decode_pins(pin_cookie(response).value)) == {"default"}
+    assert client.get("/read/").json()["alias"] == "default"
+
+
+def test_a_write_to_a_primary_without_replicas_does_not_pin_default(client):
+    response = client.get("/write-blog-on-get/")
+    assert pin_cookie(response) is None
+    assert client.get("/read/").json()["alias"] == "replica"
+
+
+def test_a_db_write_view_pins_the_client(client):
+    response = client.get("/declared-write/")
+    assert response.json()["reason"] == "pinned: use_primary_db"
+    assert set(decode_pins(pin_cookie(response).value)) == {"default"}
+
+
+def test_pins_for_another_primary_leave_defaults_reads_on_the_replica(client):
+    client.cookies[pinning_cookie()] = encode_pins({"blog_db": Pin(time.time())})
+    assert client.get("/read/").json()["alias"] == "replica"
+
+
+def test_reads_inside_a_transaction_on_the_primary_go_to_the_primary(client):
+    assert client.get("/atomic-read/").json() == {
+        "alias": "default",
+        "reason": "in transaction",
+        "pinned": False,
+    }
+
+
+def test_select_for_update_goes_to_the_primary(client):
+    assert client.get("/for-update/").json() == {"alias": "default"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["junk", "x" * 4000, "default:99999999999:1", "default:1e400:", '"a|b"', "default:5:-1"],
+)
+def test_junk_cookies_never_error_and_pin_for_the_window_at_most(client, value):
+    client.cookies[pinning_cookie()] = value
+    response = client.get("/read/")
+    assert response.status_code == 200
+    cookie = pin_cookie(response)
+    if response.json()["alias"] == "default":  # read as a write "now": one window, no more
+        assert 0 < cookie["max-age"] <= 15
+    else:
+        assert cookie.value == ""  # dropped
+
+
+def test_the_legacy_y_cookie_pins_every_primary_for_one_window(client):
+    client.cookies[pinning_cookie()] = "y"
+    assert client.get("/read/").json()["reason"] == "pinned: wrote 0 s ago"
+
+
+def test_concurrent_asgi_requests_never_see_each_others_pin_state():
+    """Sixty interleaved ASGI requests, half of them pinned by a cookie or their method."""
+
+    async def one(n):
+        client = AsyncClient()
+        pinned = n % 2 == 0
+        if n % 4 == 0:
+            client.cookies[pinning_cookie()] = encode_pins({"default": Pin(time.time())})
+        sleep = f"{(n * 7 % 10) / 1000:.3f}"
+        if n % 4 == 2:
+            response = await client.post(f"/async-read/?sleep={sleep}")
+        else:
+            response = await client.get(f"/async-read/?sleep={sleep}")
+        return pinned, response.json()
+
+    async def run_all():
+        return await asyncio.gather(*(one(n) for n in range(60)))
+
+    for pinned, seen in asyncio.run(run_all()):
+        expected = "default" if pinned else "replica"
+        assert seen["before"]["alias"] == seen["after"]["alias"] == expected
