@@ -14,7 +14,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=55442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench clean
+.PHONY: demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -50,6 +50,11 @@ lint: install-dev
 bench: install-dev
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
 	$(BIN)/python bench/run.py
+
+# Read-your-writes under load on its own throwaway PostgreSQL topology.
+bench-pinning: install
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=55472 \
+	  $(TOPOLOGY) run -- $(BIN)/python bench/pinning.py $(BENCH_ARGS)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
