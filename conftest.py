@@ -62,6 +62,25 @@ def logged_in_client(client, user):
 
 
 @pytest.fixture(autouse=True, scope="session")
+def no_background_lag_monitor():
+    """Tests measure lag explicitly (routers.health.health.measure); no thread races them."""
+    from django.test import override_settings
+
+    with override_settings(MULTIDB_REPLICA_LAG_INTERVAL=0):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def fresh_health():
+    """A replica marked down in one test stays up for the next."""
+    from routers.health import health
+
+    health.reset()
+    yield
+    health.reset()
+
+
+@pytest.fixture(autouse=True, scope="session")
 def fast_password_hashing():
     """Hash test passwords with MD5: PBKDF2's million rounds would dominate the suite."""
     from django.test import override_settings

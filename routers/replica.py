@@ -40,11 +40,12 @@ from functools import cache
 from django.conf import settings
 from django.core import checks
 from django.core.signals import setting_changed
-from django.db import connections, router
+from django.db import OperationalError, connections, router
 from django.dispatch import receiver
 
 from routers import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
 from routers.explain import explain
+from routers.health import health
 from routers.pinning import (
     ALL_PRIMARIES,
     current_scope,
@@ -56,6 +57,7 @@ from routers.pinning import (
 
 __all__ = [
     "DEFAULT_DB_ALIAS",
+    "PrimaryUnavailable",
     "MasterSlaveRouter",
     "PinningMasterSlaveRouter",
     "PinningReplicaRouter",
@@ -166,6 +168,24 @@ def get_slave():
     return get_replica()
 
 
+class PrimaryUnavailable(OperationalError):
+    """Writes can't go anywhere: the primary is down (see routers.degraded)."""
+
+    def __init__(self, primary: str, retry_after: float):
+        super().__init__(f"{primary} is down; writes are refused for {retry_after:.0f} s")
+        self.primary = primary
+        self.retry_after = retry_after
+
+
+def _monitored_pairs():
+    return [
+        (alias, primary)
+        for primary, members in replica_sets().items()
+        for alias, _ in members
+        if alias != primary
+    ]
+
+
 class ReplicaRouter:
     """Writes go to the primary; reads go to its replicas in turn."""
 
@@ -177,8 +197,12 @@ class ReplicaRouter:
         return self.pick_replica(primary)
 
     def db_for_write(self, model, **hints):
-        """Writes always go to the primary."""
-        return self.primary_for(model, hints)
+        """Writes always go to the primary; one known to be down fails fast."""
+        primary = self.primary_for(model, hints)
+        left = health.cooling_down(primary)
+        if left and primary in replica_sets():
+            raise PrimaryUnavailable(primary, left)
+        return primary
 
     def allow_relation(self, obj1, obj2, **hints):
         """Rows of one primary relate, whichever of its replicas they were read from."""
@@ -210,13 +234,28 @@ class ReplicaRouter:
         return DEFAULT_DB_ALIAS
 
     def pick_replica(self, primary, eligible=None, why="round-robin"):
+        """The next healthy member of *primary*'s set (limited to *eligible*), or the primary."""
         members = replica_sets()[primary]
-        alias = _rotation(primary).next(eligible)
-        weights = {weight for _, weight in members}
-        if len(weights) > 1:
-            total = sum(w for a, w in members if eligible is None or a in eligible)
-            why = f"weighted {dict(members)[alias]}/{total}"
-        return explain(alias, why)
+        health.ensure_monitor(_monitored_pairs())
+        allowed = {alias for alias, _ in members if eligible is None or alias in eligible}
+        skipped = ""
+        while allowed:
+            alias = _rotation(primary).next(allowed)
+            if alias != primary:
+                skipped = health.lagging(alias)
+                if not skipped:
+                    usable, skipped = health.usable(alias)
+                    if not usable:
+                        allowed.discard(alias)
+                        continue
+                else:
+                    allowed.discard(alias)
+                    continue
+            if len({weight for _, weight in members}) > 1:
+                total = sum(w for a, w in members if eligible is None or a in eligible)
+                why = f"weighted {dict(members)[alias]}/{total}"
+            return explain(alias, why)
+        return explain(primary, skipped or "no replica available")
 
     @staticmethod
     def _other_routers():
@@ -231,6 +270,8 @@ class PinningReplicaRouter(ReplicaRouter):
         primary = self.primary_for(model, hints)
         if primary not in replica_sets():
             return None
+        if health.cooling_down(primary):
+            return self.pick_replica(primary, why="primary down: reading a replica")
         if this_thread_is_pinned():
             scope = current_scope()
             forced = scope.forced_reason if scope and scope.forced_reason else "use_primary_db"
@@ -253,6 +294,8 @@ class PinningReplicaRouter(ReplicaRouter):
         """Only the replicas that have replayed past *lsn* may serve."""
         caught_up, behind = set(), []
         for alias, _ in replica_sets()[primary]:
+            if alias != primary and (health.lagging(alias) or not health.usable(alias)[0]):
+                continue  # pick_replica would skip it anyway; don't ask it for a position
             position = None if alias == primary else replay_position(alias)
             if alias == primary or (position is not None and position >= lsn):
                 caught_up.add(alias)

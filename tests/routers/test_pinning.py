@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import router
+from django.db import connections, router
 
 from routers.pinning import (
     Pin,
@@ -25,6 +25,8 @@ from routers.pinning import (
 from tests.replication import wait_for_replay
 
 User = get_user_model()
+# Read decisions connect to the replica (health check), so every test may use both.
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 
 
 @pytest.fixture(autouse=True)
@@ -71,6 +73,7 @@ def test_threads_never_see_each_others_pin():
             pin_this_thread()
         time.sleep(0.01)  # let the other threads pin and unpin meanwhile
         results[n] = this_thread_is_pinned(), router.db_for_read(User)
+        connections.close_all()
 
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(32)]
     for thread in threads:
@@ -181,7 +184,6 @@ def test_expired_pins_are_dropped_and_legacy_y_pins_everything():
     assert list(decode_pins("y")) == ["*"]
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_scope_notices_writes_made_on_any_connection_it_covers():
     with pinning_scope() as scope:
         User.objects.count()
@@ -191,7 +193,6 @@ def test_scope_notices_writes_made_on_any_connection_it_covers():
         assert router.db_for_read(User) == "default"
 
 
-@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 def test_captured_token_pins_background_work_until_the_replica_has_the_write():
     """A write handed to a thread keeps its read-your-writes guarantee through the token."""
     with pinning_scope():

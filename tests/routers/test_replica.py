@@ -14,6 +14,9 @@ from routers import ReplicaRouter, get_replica
 from routers.replica import check_replica_databases, normalise
 
 User = get_user_model()
+DATABASES = ["default", "replica", "blog_db", "shop_db"]
+# Read decisions connect to the replica they choose (its health check).
+pytestmark = pytest.mark.django_db(transaction=True, databases=DATABASES)
 
 
 def test_list_form_means_replicas_of_default():

@@ -1,0 +1,298 @@
+"""Per-process health of every database: down, cooling down, lagging, or fine.
+
+Three ways a replica fails, and what this module does about each:
+
+- **Dead** (refuses connections): the request that notices marks it down for
+  ``MULTIDB_REPLICA_COOLDOWN_SECONDS`` (default 30) and reads elsewhere; later
+  requests skip it without trying. After the cooldown one probe, and only
+  one, decides whether it is back.
+- **Hung** (accepts nothing, answers nothing): the connect timeout bounds the
+  wait (``connect_timeout``, libpq's minimum is 2 s). Connection attempts to
+  one replica are taken one at a time; a request that has waited
+  ``MULTIDB_REPLICA_CONNECT_WAIT_SECONDS`` (0.25) for another's attempt skips
+  the replica instead. So one request per cooldown per process pays the
+  timeout, and no request waits on it twice.
+- **Lagging**: a background thread per process measures replay lag every
+  ``MULTIDB_REPLICA_LAG_INTERVAL`` seconds (default 1); the router reads the
+  last figure from memory, so no request waits for a measurement. A replica
+  whose lag exceeds ``MULTIDB_MAX_REPLICA_LAG`` (seconds, or
+  ``{"seconds": 5, "bytes": 16 * 2**20}``) takes no reads until it catches up.
+
+Lag is measured in bytes (the primary's ``pg_current_wal_lsn()`` minus the
+standby's ``pg_last_wal_replay_lsn()``) and in seconds
+(``now() - pg_last_xact_replay_timestamp()``), with one correction: a standby
+that has replayed everything the primary wrote is 0 s behind, however long
+ago the last transaction was. ``pg_last_xact_replay_timestamp()`` alone would
+report an idle system as ever more lagging; bytes alone can't express the
+"5 seconds behind" that users care about.
+
+The primaries are watched the same way, so the router can keep reads on the
+replicas, and the degraded-mode middleware can answer writes with a 503, while
+a primary is down.
+
+Depends on Django only.
+"""
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import DatabaseError, connections
+
+__all__ = [
+    "Health",
+    "cooldown_seconds",
+    "health",
+    "lag_interval",
+    "max_lag",
+]
+
+logger = logging.getLogger("routers.health")
+
+
+def cooldown_seconds() -> float:
+    return float(getattr(settings, "MULTIDB_REPLICA_COOLDOWN_SECONDS", 30))
+
+
+def connect_wait_seconds() -> float:
+    """How long a request waits for another's connection attempt before skipping the replica."""
+    return float(getattr(settings, "MULTIDB_REPLICA_CONNECT_WAIT_SECONDS", 0.25))
+
+
+def lag_interval() -> float:
+    """Seconds between lag measurements; 0 switches the background thread off."""
+    return float(getattr(settings, "MULTIDB_REPLICA_LAG_INTERVAL", 1))
+
+
+def max_lag() -> tuple[float | None, int | None]:
+    """``(seconds, bytes)`` a replica may lag before it stops taking reads."""
+    value = getattr(settings, "MULTIDB_MAX_REPLICA_LAG", 5)
+    if isinstance(value, dict):
+        return value.get("seconds"), value.get("bytes")
+    return (None if value is None else float(value)), None
+
+
+@dataclass
+class Lag:
+    seconds: float
+    bytes: int
+    measured_at: float
+
+
+@dataclass
+class _State:
+    down_until: float = 0.0  # monotonic; 0 means never marked down
+    error: str = ""
+    lag: Lag | None = None
+
+
+class Health:
+    """What this process knows about each database. Thread-safe."""
+
+    def __init__(self):
+        self._states: dict[str, _State] = {}
+        self._connect_locks: dict[str, threading.Lock] = {}
+        self._lock = threading.Lock()
+        self._monitor_pid = None
+
+    def _state(self, alias) -> _State:
+        return self._states.setdefault(alias, _State())
+
+    # --- down and cooling down -------------------------------------------------
+
+    def mark_down(self, alias: str, error: object) -> None:
+        with self._lock:
+            state = self._state(alias)
+            state.down_until = time.monotonic() + cooldown_seconds()
+            state.error = str(error).strip().splitlines()[0] if str(error).strip() else "down"
+        logger.warning("%s marked down for %.0f s: %s", alias, cooldown_seconds(), error)
+
+    def mark_up(self, alias: str) -> None:
+        with self._lock:
+            state = self._state(alias)
+            if state.down_until:
+                logger.info("%s is back", alias)
+            state.down_until, state.error = 0.0, ""
+
+    def cooling_down(self, alias: str) -> float:
+        """Seconds left in *alias*'s cooldown, 0 when it may be tried."""
+        state = self._states.get(alias)
+        if state is None or not state.down_until:
+            return 0.0
+        return max(0.0, state.down_until - time.monotonic())
+
+    def is_down(self, alias: str) -> bool:
+        """Marked down and not yet shown to be back (a cooled-down alias is still down)."""
+        state = self._states.get(alias)
+        return bool(state and state.down_until)
+
+    def error(self, alias: str) -> str:
+        state = self._states.get(alias)
+        return state.error if state else ""
+
+    # --- connecting --------------------------------------------------------------
+
+    def usable(self, alias: str) -> tuple[bool, str]:
+        """Whether reads may go to *alias* now, connecting if needed; else why not.
+
+        Called by the router for a replica it is about to choose. A connection
+        already open in this thread is used as it is; otherwise one attempt is
+        made, unless the alias is cooling down, or another thread's attempt
+        doesn't finish within ``connect_wait_seconds()``.
+        """
+        if alias not in connections.settings:
+            return True, ""  # not a configured database: nothing to judge
+        left = self.cooling_down(alias)
+        if left:
+            return False, f"replica down: cooling down {left:.0f} s"
+        connection = connections[alias]
+        if connection.connection is not None or _in_event_loop():
+            return True, ""  # connected already, or async code: the query connects later
+        if left:
+            return False, f"replica down: cooling down {left:.0f} s"
+        # One connection attempt per alias at a time: the others wait briefly
+        # for it instead of all hanging on a server that doesn't answer.
+        lock = self._connect_lock(alias)
+        if not lock.acquire(timeout=connect_wait_seconds()):
+            return False, "replica not answering: another request is still connecting"
+        try:
+            left = self.cooling_down(alias)
+            if left:  # marked down while this request waited
+                return False, f"replica down: cooling down {left:.0f} s"
+            connection.ensure_connection()
+        except DatabaseError as error:
+            self.mark_down(alias, error)
+            return False, f"replica down: cooling down {cooldown_seconds():.0f} s"
+        finally:
+            lock.release()
+        self.mark_up(alias)
+        return True, ""
+
+    def _connect_lock(self, alias) -> threading.Lock:
+        with self._lock:
+            return self._connect_locks.setdefault(alias, threading.Lock())
+
+    # --- lag -----------------------------------------------------------------
+
+    def lag(self, alias: str) -> Lag | None:
+        state = self._states.get(alias)
+        return state.lag if state else None
+
+    def lagging(self, alias: str) -> str:
+        """Why *alias* lags too much to take reads, or "" when it doesn't."""
+        lag = self.lag(alias)
+        if lag is None:
+            return ""
+        limit_seconds, limit_bytes = max_lag()
+        if limit_seconds is not None and lag.seconds > limit_seconds:
+            return f"replica lagging {lag.seconds:.1f} s > {limit_seconds:g} s"
+        if limit_bytes is not None and lag.bytes > limit_bytes:
+            return f"replica lagging {lag.bytes} bytes > {limit_bytes} bytes"
+        return ""
+
+    def measure(self, replica: str, primary: str) -> Lag | None:
+        """Measure *replica*'s lag behind *primary* now, and remember it.
+
+        PostgreSQL only; other backends have no replication to measure.
+        """
+        if connections[replica].vendor != "postgresql":
+            return None
+        primary_lsn = self._query(primary, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
+        if primary_lsn is None:
+            return None
+        row = self._query(
+            replica,
+            "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn,"
+            " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())",
+        )
+        if row is None:
+            return None
+        replayed, seconds = row
+        behind = max(0, int(primary_lsn[0]) - int(replayed or 0))
+        lag = Lag(
+            seconds=0.0 if behind == 0 else float(seconds or 0.0),
+            bytes=behind,
+            measured_at=time.monotonic(),
+        )
+        with self._lock:
+            self._state(replica).lag = lag
+        return lag
+
+    def _query(self, alias, sql):
+        try:
+            with connections[alias].cursor() as cursor:
+                cursor.execute(sql)
+                row = cursor.fetchone()
+        except DatabaseError as error:
+            connections[alias].close()
+            self.mark_down(alias, error)
+            return None
+        self.mark_up(alias)
+        return row
+
+    # --- the background monitor -------------------------------------------------
+
+    def ensure_monitor(self, pairs) -> None:
+        """Start this process's lag monitor for ``[(replica, primary), ...]`` once.
+
+        Checks the process id, so a worker forked from a process that already
+        ran one starts its own.
+        """
+        if self._monitor_pid == os.getpid() or not lag_interval():
+            return
+        with self._lock:
+            if self._monitor_pid == os.getpid():
+                return
+            self._monitor_pid = os.getpid()
+        thread = threading.Thread(
+            target=self._monitor, args=(list(pairs),), name="routers-health", daemon=True
+        )
+        thread.start()
+
+    def _monitor(self, pairs):
+        while True:
+            for replica, primary in pairs:
+                try:
+                    self.measure(replica, primary)
+                except Exception:  # e.g. database access blocked in a test run
+                    logger.debug("lag measurement of %s skipped", replica, exc_info=True)
+            for alias in {alias for pair in pairs for alias in pair}:
+                connections[alias].close_if_unusable_or_obsolete()
+            time.sleep(max(lag_interval(), 0.05))
+
+    def snapshot(self) -> dict[str, dict]:
+        """Everything known, per alias, for a health page."""
+        now = time.monotonic()
+        report = {}
+        for alias, state in list(self._states.items()):
+            report[alias] = {
+                "down": bool(state.down_until),
+                "cooling_down_seconds": max(0.0, state.down_until - now)
+                if state.down_until
+                else 0.0,
+                "error": state.error,
+                "lag_seconds": state.lag.seconds if state.lag else None,
+                "lag_bytes": state.lag.bytes if state.lag else None,
+                "lag_measured_seconds_ago": now - state.lag.measured_at if state.lag else None,
+            }
+        return report
+
+    def reset(self) -> None:
+        """Forget everything (tests; a topology change)."""
+        with self._lock:
+            self._states.clear()
+
+
+def _in_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+health = Health()
