@@ -148,29 +148,39 @@ class Health:
             return True, ""  # not a configured database: nothing to judge
         left = self.cooling_down(alias)
         if left:
-            return False, f"replica down: cooling down {left:.0f} s"
+            return False, f"{alias} down: cooling down {left:.0f} s"
         connection = connections[alias]
         if connection.connection is not None or _in_event_loop():
             return True, ""  # connected already, or async code: the query connects later
-        if left:
-            return False, f"replica down: cooling down {left:.0f} s"
         # One connection attempt per alias at a time: the others wait briefly
         # for it instead of all hanging on a server that doesn't answer.
         lock = self._connect_lock(alias)
         if not lock.acquire(timeout=connect_wait_seconds()):
-            return False, "replica not answering: another request is still connecting"
+            return False, f"{alias} not answering: another request is still connecting"
         try:
             left = self.cooling_down(alias)
             if left:  # marked down while this request waited
-                return False, f"replica down: cooling down {left:.0f} s"
+                return False, f"{alias} down: cooling down {left:.0f} s"
             connection.ensure_connection()
         except DatabaseError as error:
             self.mark_down(alias, error)
-            return False, f"replica down: cooling down {cooldown_seconds():.0f} s"
+            return False, f"{alias} down: cooling down {cooldown_seconds():.0f} s"
         finally:
             lock.release()
         self.mark_up(alias)
         return True, ""
+
+    def probe(self, alias: str) -> bool:
+        """Open a fresh connection to *alias* now; mark it up or down accordingly."""
+        connection = connections[alias]
+        connection.close()
+        try:
+            connection.ensure_connection()
+        except DatabaseError as error:
+            self.mark_down(alias, error)
+            return False
+        self.mark_up(alias)
+        return True
 
     def _connect_lock(self, alias) -> threading.Lock:
         with self._lock:

@@ -270,42 +270,62 @@ class PinningReplicaRouter(ReplicaRouter):
         primary = self.primary_for(model, hints)
         if primary not in replica_sets():
             return None
-        if health.cooling_down(primary):
-            return self.pick_replica(primary, why="primary down: reading a replica")
-        if this_thread_is_pinned():
-            scope = current_scope()
-            forced = scope.forced_reason if scope and scope.forced_reason else "use_primary_db"
-            return explain(primary, "pinned: %s", forced)
         if in_transaction(primary):
             return explain(primary, "in transaction")
-        scope = current_scope()
-        if scope is None:
+        if health.cooling_down(primary):
+            return self.pick_replica(primary, why="primary down: reading a replica")
+        pinned = self._pinned(primary, current_scope())
+        if pinned is None:
             return self.pick_replica(primary)
+        if isinstance(pinned, int):
+            return self._read_after(primary, pinned)
+        return self._on_primary(primary, pinned)
+
+    @staticmethod
+    def _pinned(primary, scope):
+        """Why reads of *primary* stay on it: a reason, a WAL position to wait for, or None."""
+        if this_thread_is_pinned():
+            forced = scope.forced_reason if scope and scope.forced_reason else "use_primary_db"
+            return f"pinned: {forced}"
+        if scope is None:
+            return None
         if primary in scope.written:
-            return explain(primary, "pinned: this request wrote to it")
+            return "pinned: this request wrote to it"
         pin = scope.pins.get(primary) or scope.pins.get(ALL_PRIMARIES)
         if pin is None or pin.expired():
-            return self.pick_replica(primary)
+            return None
         if pin.lsn is None:
-            return explain(primary, "pinned: wrote %d s ago", round(pin.age()))
-        return self._read_after(primary, pin.lsn)
+            return f"pinned: wrote {round(pin.age())} s ago"
+        return pin.lsn
+
+    def _on_primary(self, primary, reason):
+        """Read the primary for *reason*, unless it turns out to be down: then a replica."""
+        if not health.usable(primary)[0]:
+            return self.pick_replica(primary, why="primary down: reading a replica")
+        return explain(primary, reason)
 
     def _read_after(self, primary, lsn):
         """Only the replicas that have replayed past *lsn* may serve."""
-        caught_up, behind = set(), []
+        caught_up, behind, skipped = {primary}, [], ""
         for alias, _ in replica_sets()[primary]:
-            if alias != primary and (health.lagging(alias) or not health.usable(alias)[0]):
-                continue  # pick_replica would skip it anyway; don't ask it for a position
-            position = None if alias == primary else replay_position(alias)
-            if alias == primary or (position is not None and position >= lsn):
+            if alias == primary:
+                continue
+            unavailable = health.lagging(alias) or health.usable(alias)[1]
+            if unavailable:
+                skipped = unavailable  # pick_replica would skip it too: don't ask it
+                continue
+            position = replay_position(alias)
+            if position is not None and position >= lsn:
                 caught_up.add(alias)
             else:
                 behind.append(position)
         if caught_up - {primary}:
             return self.pick_replica(primary, caught_up, "caught up with your write")
+        if skipped and not behind:
+            return self._on_primary(primary, skipped)
         known = [p for p in behind if p is not None]
         seen = format_lsn(max(known)) if known else "unknown"
-        return explain(primary, "replica behind your write: %s < %s", seen, format_lsn(lsn))
+        return self._on_primary(primary, f"replica behind your write: {seen} < {format_lsn(lsn)}")
 
 
 def caught_up(primary: str, pin) -> bool:

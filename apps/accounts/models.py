@@ -2,6 +2,7 @@
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
+from django.db import models
 
 from routers import CrossDatabaseQuerySet
 
@@ -12,6 +13,10 @@ class UserManager(DjangoUserManager.from_queryset(CrossDatabaseQuerySet)):
 
 class User(AbstractUser):
     """The project's user; ``blog_posts`` and ``orders`` point at it from other databases."""
+
+    # Derived from shop_db's orders, kept here so profile pages need no
+    # cross-database count; apps.shop.services.order_place updates it.
+    orders_placed = models.PositiveIntegerField(default=0)
 
     objects = UserManager()
 

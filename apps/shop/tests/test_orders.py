@@ -10,7 +10,7 @@ from django.urls import reverse
 from apps.accounts.factories import UserFactory
 from apps.shop.factories import ProductFactory
 from apps.shop.models import Order, OrderItem, Product
-from apps.shop.services import order_place
+from apps.shop.services import order_count_repair, order_place
 
 pytestmark = pytest.mark.django_db(databases=["default", "replica", "shop_db"])
 
@@ -97,3 +97,29 @@ def test_order_list_shows_only_my_orders_with_items(logged_in_client, user):
     response = logged_in_client.get(reverse("shop:order_list"))
     assert list(response.context["orders"]) == [mine]
     assert b"Mine" in response.content and b"Theirs" not in response.content
+
+
+def test_an_order_is_counted_on_the_customer_in_default(user):
+    order_place(customer=user, quantities={ProductFactory().pk: 1})
+    order_place(customer=user, quantities={ProductFactory().pk: 2})
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT orders_placed FROM accounts_user WHERE id = %s", [user.pk])
+        assert cursor.fetchone() == (2,)
+
+
+def test_when_the_second_databases_write_fails_the_first_is_rolled_back(user):
+    """The counter update in default fails (the customer is gone): shop_db keeps nothing."""
+    product = ProductFactory(stock=5)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("DELETE FROM accounts_user WHERE id = %s", [user.pk])
+    with pytest.raises(ValidationError, match="no longer exists"):
+        order_place(customer=user, quantities={product.pk: 2})
+    assert not Order.objects.exists() and not OrderItem.objects.exists()
+    assert Product.objects.get(pk=product.pk).stock == 5
+
+
+def test_order_count_repair_recounts_from_shop_db(user):
+    order_place(customer=user, quantities={ProductFactory().pk: 1})
+    user.__class__.objects.filter(pk=user.pk).update(orders_placed=7)
+    assert order_count_repair(customer=user) == 1
+    assert user.__class__.objects.using("default").get(pk=user.pk).orders_placed == 1

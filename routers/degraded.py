@@ -1,0 +1,74 @@
+"""Degraded mode: while a primary is down, pages that read still render and writes get a 503.
+
+Add it below ``SessionMiddleware`` (so a 503 doesn't try to save a session)::
+
+    MIDDLEWARE = [
+        ...,
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "routers.degraded.DegradedModeMiddleware",
+        ...,
+    ]
+
+Reads already fall back to a replica (``routers.replica`` with
+``routers.health``). A view that writes fails with a database error; this
+middleware turns that into a clear "temporarily read-only" answer with HTTP
+503 and ``Retry-After``, as HTML (template ``MULTIDB_READ_ONLY_TEMPLATE``,
+default ``"503.html"``, or a built-in page) or JSON for clients that ask for
+it. Nothing is half-written: each write was inside its own transaction, which
+the error rolled back.
+
+When a primary is down, ``db_for_write`` fails fast with ``PrimaryUnavailable``
+for the cooldown; after it, the next write tries the primary again, so writes
+work again without a restart once it is back.
+
+Depends on Django, ``routers.health`` and ``routers.replica``.
+"""
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+from django.http import HttpResponse, JsonResponse
+from django.template import TemplateDoesNotExist
+from django.template.loader import render_to_string
+from django.utils.deprecation import MiddlewareMixin
+
+from routers.health import cooldown_seconds, health
+from routers.replica import PrimaryUnavailable, replica_sets
+
+__all__ = ["DegradedModeMiddleware", "read_only_response"]
+
+FALLBACK_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<title>Temporarily read-only</title></head><body><h1>Temporarily read-only</h1>
+<p>The site can show pages but can't save changes right now. Nothing you sent
+was saved. Please try again in {retry_after} seconds.</p></body></html>"""
+
+
+class DegradedModeMiddleware(MiddlewareMixin):
+    """Answer a failed write with 503 when the failure is a primary that is down."""
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, PrimaryUnavailable):
+            return read_only_response(request, exception.retry_after)
+        if isinstance(exception, OperationalError | InterfaceError):
+            down = [alias for alias in replica_sets() if not health.probe(alias)]
+            if down:
+                return read_only_response(request, cooldown_seconds())
+        return None
+
+
+def read_only_response(request, retry_after: float):
+    """The 503 "temporarily read-only" answer, as JSON or HTML."""
+    seconds = max(1, round(retry_after))
+    if "application/json" in request.headers.get("Accept", ""):
+        response = JsonResponse(
+            {"error": "read-only", "detail": "Writes are paused.", "retry_after": seconds},
+            status=503,
+        )
+    else:
+        template = getattr(settings, "MULTIDB_READ_ONLY_TEMPLATE", "503.html")
+        try:
+            body = render_to_string(template, {"retry_after": seconds}, request=request)
+        except TemplateDoesNotExist:
+            body = FALLBACK_PAGE.format(retry_after=seconds)
+        response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(seconds)
+    return response
