@@ -68,8 +68,8 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
         databases[alias] = config
         if problem:
             problems.append(problem)
-        elif config["ENGINE"].endswith("sqlite3"):
-            databases[alias]["OPTIONS"] = {"transaction_mode": "IMMEDIATE"}
+        else:
+            _with_defaults(config)
     for alias, (variable, primary) in REPLICA_VARIABLES.items():
         url = env.str(variable, default="").strip()
         if url:
@@ -77,12 +77,28 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
             if problem:
                 problems.append(problem)
             else:
-                config = _read_only(config)
+                config = _read_only(_with_defaults(config))
         else:
             config = _read_only(dict(databases[primary]))
         config["TEST"] = {"MIRROR": primary}
         databases[alias] = config
     return databases, problems
+
+
+# libpq's minimum: a server that accepts nothing costs a request 2 s, not the
+# OS's TCP timeout; routers.health then skips it for its cooldown. A URL can
+# set its own (?connect_timeout=5).
+POSTGRES_CONNECT_TIMEOUT = 2
+
+
+def _with_defaults(config: dict) -> dict:
+    """Fill in the OPTIONS this project relies on, unless the URL gave them."""
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"].endswith("sqlite3"):
+        options.setdefault("transaction_mode", "IMMEDIATE")
+    elif config["ENGINE"].endswith("postgresql"):
+        options.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT)
+    return config
 
 
 def _embedded_sqlite(path: Path) -> dict:
