@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.core",
     "apps.blog",
     "apps.shop",
+    "apps.notes",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,14 @@ USE_TZ = True
 # Show the per-query panel and the X-DB-Queries / Server-Timing headers. The
 # panel prints SQL, so a real deployment of your own should leave it off.
 ROUTING_TRACE = env.bool("ROUTING_TRACE", default=True)
+
+# ------------------------------------------------------------------------------
+# Lag lab (/lag-lab/)
+# ------------------------------------------------------------------------------
+# A superuser session on the replica's standby, as a libpq URI: the lab pauses
+# and resumes WAL replay with it. Empty: the lab shows how to switch it on.
+# https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-RECOVERY-CONTROL
+LAG_LAB_SUPERUSER_URL = env.str("DATABASE_URL_REPLICA_SUPERUSER", default="")
 
 LOGGING = {
     "version": 1,

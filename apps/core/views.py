@@ -20,6 +20,17 @@ DEMO_PAGES = [
         "Products in shop_db; placing an order is one shop_db transaction.",
     ),
     ("shop:order_list", "My orders", "user.orders: from default into shop_db by customer id."),
+    (
+        "notes:read_your_writes",
+        "Read your writes",
+        "Reads go to the replica, but a browser that just wrote reads default until the replica has"
+        " its write.",
+    ),
+    (
+        "notes:lag_lab",
+        "Lag lab",
+        "Staff, PostgreSQL topology: pause replication on the standby and watch pinning at work.",
+    ),
     ("admin:index", "Admin", "Every model reads and writes its own database."),
 ]
 

@@ -1,0 +1,80 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from apps.notes import selectors, services, standby
+from apps.notes.forms import NoteForm, ReplayActionForm
+from apps.notes.models import Note
+from apps.notes.served import served_by
+
+LIST_LENGTH = 20
+
+
+@require_http_methods(["GET", "POST"])
+def read_your_writes(request):
+    form = NoteForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        author = request.user if request.user.is_authenticated else None
+        note = services.note_create(text=form.cleaned_data["text"], author=author)
+        # Post/redirect/get: the read of the new note is a separate GET, which
+        # the pin cookie set on this response keeps on the primary.
+        return redirect(note)
+    with served_by(Note) as served:
+        notes = list(selectors.note_list(limit=LIST_LENGTH))
+    return render(
+        request, "notes/read_your_writes.html", {"form": form, "notes": notes, "served": served}
+    )
+
+
+def note_detail(request, pk):
+    with served_by(Note) as served:
+        try:
+            note = selectors.note_detail(pk=pk)
+        except Note.DoesNotExist:
+            note = None
+    if note is None:
+        # Missing where the read went: gone for good, or not replicated yet?
+        behind = served.from_replica and selectors.note_exists_on_primary(pk=pk)
+        context = {"pk": pk, "served": served, "behind": behind}
+        return render(request, "notes/note_missing.html", context, status=404)
+    return render(request, "notes/note_detail.html", {"note": note, "served": served})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def lag_lab(request):
+    if not request.user.is_staff:
+        raise PermissionDenied("The lag lab pauses replication: staff only.")
+    url = getattr(settings, "LAG_LAB_SUPERUSER_URL", "")
+    if not url:
+        return render(request, "notes/lag_lab.html", {"enabled": False})
+    if request.method == "POST":
+        form = ReplayActionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, "Unknown action: use the Pause or Resume button.")
+        else:
+            _apply(request, form.cleaned_data["action"], url=url)
+        return redirect("notes:lag_lab")
+    try:
+        status, problem = standby.replay_status(url=url), None
+    except standby.StandbyError as error:
+        status, problem = None, str(error)
+    return render(
+        request, "notes/lag_lab.html", {"enabled": True, "status": status, "problem": problem}
+    )
+
+
+def _apply(request, action: str, *, url: str) -> None:
+    """Pause or resume replay, and say what happened in a message."""
+    try:
+        if action == "pause":
+            state = standby.replay_pause(url=url)
+            messages.success(request, f"Replay on the standby: {state}.")
+        else:
+            standby.replay_resume(url=url)
+            messages.success(request, "Replay resumed: the standby is catching up.")
+    except standby.StandbyError as error:
+        messages.error(request, f"Couldn't {action} replay: {error}")
