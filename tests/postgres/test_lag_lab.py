@@ -46,6 +46,7 @@ def replay_resumed_afterwards(superuser_url):
 def staff(superuser_url, replay_resumed_afterwards):
     """A logged-in staff client, with the lab pointed at the standby."""
     UserFactory(username="boss", is_staff=True)
+    wait_for_replay()  # client.login() reads the user outside any request: through the replica
     client = Client()
     assert client.login(username="boss", password=DEFAULT_PASSWORD)
     with override_settings(LAG_LAB_SUPERUSER_URL=superuser_url):
