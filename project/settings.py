@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # Below SessionMiddleware: a write that fails because a primary is down
+    # becomes a 503 "temporarily read-only" page (routers/degraded.py).
+    "routers.degraded.DegradedModeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -107,6 +110,13 @@ DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
 # the client's last write; "time": always wait MULTIDB_PINNING_SECONDS.
 MULTIDB_PINNING_MODE = env.str("MULTIDB_PINNING_MODE", default="lsn")
 MULTIDB_PINNING_SECONDS = env.int("MULTIDB_PINNING_SECONDS", default=15)
+
+# Failover (routers/health.py): a replica that refuses connections is skipped
+# for the cooldown; one lagging more than MULTIDB_MAX_REPLICA_LAG seconds takes
+# no reads; lag is measured by a background thread every interval seconds.
+MULTIDB_REPLICA_COOLDOWN_SECONDS = env.float("MULTIDB_REPLICA_COOLDOWN_SECONDS", default=30)
+MULTIDB_MAX_REPLICA_LAG = env.float("MULTIDB_MAX_REPLICA_LAG", default=5)
+MULTIDB_REPLICA_LAG_INTERVAL = env.float("MULTIDB_REPLICA_LAG_INTERVAL", default=1)
 
 # ------------------------------------------------------------------------------
 # Authentication

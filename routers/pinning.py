@@ -298,7 +298,9 @@ def _watch_writes(sender, connection, **kwargs):
     request's scope.
     """
     if not getattr(connection, "_multidb_watched", False):
-        connection.execute_wrappers.append(_detector(connection.alias))
+        # First in the list: Django's execute_wrapper() blocks pop the *last*
+        # wrapper when they end, which must never be this permanent one.
+        connection.execute_wrappers.insert(0, _detector(connection.alias))
         connection._multidb_watched = True
 
 

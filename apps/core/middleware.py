@@ -69,7 +69,9 @@ _current: ContextVar[QueryTrace | None] = ContextVar("routing_trace", default=No
 def attach_recorder(sender=None, connection=None, **kwargs):
     """Give *connection* the wrapper that feeds the current trace (once per connection)."""
     if not getattr(connection, "_routing_trace_attached", False):
-        connection.execute_wrappers.append(_recorder(connection.alias))
+        # First in the list: Django's execute_wrapper() blocks pop the *last*
+        # wrapper when they end, which must never be this permanent one.
+        connection.execute_wrappers.insert(0, _recorder(connection.alias))
         connection._routing_trace_attached = True
 
 
