@@ -19,9 +19,8 @@ def test_a_connection_first_opened_inside_an_execute_wrapper_block_keeps_both_wr
         connection = connections["default"]
         with connection.execute_wrapper(lambda execute, *args: execute(*args)):
             connection.ensure_connection()  # connection_created fires inside the block
-        with tracing() as trace, pinning_scope() as scope:
-            with connection.cursor() as cursor:
-                cursor.execute("UPDATE accounts_user SET first_name = 'x' WHERE id = 0")
+        with tracing() as trace, pinning_scope() as scope, connection.cursor() as cursor:
+            cursor.execute("UPDATE accounts_user SET first_name = 'x' WHERE id = 0")
         seen.update(counts=trace.counts, written=scope.written)
         connections.close_all()
 
