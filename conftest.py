@@ -72,12 +72,15 @@ def no_background_lag_monitor():
 
 @pytest.fixture(autouse=True)
 def fresh_health():
-    """A replica marked down in one test stays up for the next."""
+    """A replica marked down, or a pin left by one test, doesn't leak into the next."""
     from routers.health import health
+    from routers.pinning import unpin_this_thread
 
     health.reset()
+    unpin_this_thread()
     yield
     health.reset()
+    unpin_this_thread()
 
 
 @pytest.fixture(autouse=True, scope="session")

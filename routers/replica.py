@@ -31,17 +31,9 @@ with ``routers.explain``.
 Depends on Django, ``routers.pinning`` and ``routers.explain``.
 """
 
-import random
-import threading
 import warnings
-from collections.abc import Mapping
-from functools import cache
 
-from django.conf import settings
-from django.core import checks
-from django.core.signals import setting_changed
 from django.db import OperationalError, connections, router
-from django.dispatch import receiver
 
 from routers import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
 from routers.explain import explain
@@ -53,6 +45,14 @@ from routers.pinning import (
     format_lsn,
     replay_position,
     this_thread_is_pinned,
+)
+from routers.replica_sets import (
+    DEFAULT_DB_ALIAS,
+    get_replica,
+    group_of,
+    replica_aliases,
+    replica_sets,
+    rotation,
 )
 
 __all__ = [
@@ -67,95 +67,6 @@ __all__ = [
     "get_slave",
     "replica_sets",
 ]
-
-DEFAULT_DB_ALIAS = "default"
-
-
-def normalise(raw) -> dict[str, tuple[tuple[str, int], ...]]:
-    """Turn any accepted REPLICA_DATABASES form into ``{primary: ((alias, weight), ...)}``."""
-    if not raw:
-        return {}
-    if isinstance(raw, Mapping):
-        if all(isinstance(weight, int) for weight in raw.values()):
-            return {DEFAULT_DB_ALIAS: tuple(raw.items())}
-        sets = {}
-        for primary, members in raw.items():
-            if isinstance(members, Mapping):
-                sets[primary] = tuple(members.items())
-            else:
-                members = [members] if isinstance(members, str) else members
-                sets[primary] = tuple((alias, 1) for alias in members)
-        return sets
-    members = [raw] if isinstance(raw, str) else raw
-    return {DEFAULT_DB_ALIAS: tuple((alias, 1) for alias in members)}
-
-
-@cache
-def replica_sets() -> dict[str, tuple[tuple[str, int], ...]]:
-    """``REPLICA_DATABASES`` as ``{primary: ((alias, weight), ...)}``."""
-    if hasattr(settings, "REPLICA_DATABASES"):
-        return normalise(settings.REPLICA_DATABASES)
-    if hasattr(settings, "SLAVE_DATABASES"):
-        warnings.warn(
-            "[multidb] The SLAVE_DATABASES setting has been deprecated. "
-            "Please switch to the REPLICA_DATABASES setting.",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return normalise(settings.SLAVE_DATABASES)
-    return {}
-
-
-@cache
-def _groups() -> dict[str, str]:
-    """Replica alias -> its primary."""
-    return {
-        alias: primary
-        for primary, members in replica_sets().items()
-        for alias, _ in members
-        if alias != primary
-    }
-
-
-class _Rotation:
-    """Smooth weighted round-robin (as in nginx): in every run of ``sum(weights)``
-    picks each member appears ``weight`` times, spread out, not in bursts."""
-
-    def __init__(self, members):
-        self.members = members
-        self.current = {alias: 0 for alias, _ in members}
-        self.lock = threading.Lock()
-        for _ in range(random.randrange(sum(w for _, w in members) or 1)):
-            self.next()  # start each process at a different point
-
-    def next(self, eligible=None) -> str:
-        with self.lock:
-            members = [(a, w) for a, w in self.members if eligible is None or a in eligible]
-            total = sum(weight for _, weight in members)
-            for alias, weight in members:
-                self.current[alias] += weight
-            chosen = max(members, key=lambda member: self.current[member[0]])[0]
-            self.current[chosen] -= total
-            return chosen
-
-
-@cache
-def _rotation(primary: str) -> _Rotation:
-    return _Rotation(replica_sets()[primary])
-
-
-@receiver(setting_changed)
-def _clear_caches(*, setting, **kwargs):
-    if setting in {"REPLICA_DATABASES", "SLAVE_DATABASES", "DATABASE_ROUTERS"}:
-        for cached in (replica_sets, _groups, _rotation):
-            cached.cache_clear()
-
-
-def get_replica(primary: str = DEFAULT_DB_ALIAS) -> str:
-    """Return the next replica of *primary* (the primary itself when it has none)."""
-    if primary not in replica_sets():
-        return primary
-    return _rotation(primary).next()
 
 
 def get_slave():
@@ -206,14 +117,13 @@ class ReplicaRouter:
 
     def allow_relation(self, obj1, obj2, **hints):
         """Rows of one primary relate, whichever of its replicas they were read from."""
-        groups = _groups()
-        if groups.get(obj1._state.db, obj1._state.db) == groups.get(obj2._state.db, obj2._state.db):
+        if group_of(obj1._state.db) == group_of(obj2._state.db):
             return True
         return None
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         """Replicas are never migrated; alone, only the primaries are."""
-        if db in _groups():
+        if db in replica_aliases():
             return False
         if self._other_routers():
             return None
@@ -240,7 +150,7 @@ class ReplicaRouter:
         allowed = {alias for alias, _ in members if eligible is None or alias in eligible}
         skipped = ""
         while allowed:
-            alias = _rotation(primary).next(allowed)
+            alias = rotation(primary).next(allowed)
             if alias != primary:
                 skipped = health.lagging(alias)
                 if not skipped:
@@ -379,50 +289,3 @@ class MasterSlaveRouter(_DeprecationMixin, ReplicaRouter):
 
 class PinningMasterSlaveRouter(_DeprecationMixin, PinningReplicaRouter):
     pass
-
-
-@checks.register("routers")
-def check_replica_databases(app_configs=None, **kwargs):
-    """Report REPLICA_DATABASES entries that Django can't route to safely."""
-    raw = getattr(settings, "REPLICA_DATABASES", None)
-    if raw is None:
-        return []
-    if not isinstance(raw, list | tuple | Mapping):
-        return [
-            checks.Error(
-                "REPLICA_DATABASES must be a list of aliases, or a mapping of primary to "
-                "replicas, or of alias to weight.",
-                hint='For example: REPLICA_DATABASES = {"default": ["replica"]}.',
-                id="routers.E011",
-            )
-        ]
-    errors = []
-    for primary, members in normalise(raw).items():
-        for alias, weight in ((primary, 1), *members):
-            if alias not in settings.DATABASES:
-                errors.append(
-                    checks.Error(
-                        f"REPLICA_DATABASES names {alias!r}, which is not in DATABASES.",
-                        hint=f"Add {alias!r} to DATABASES or remove it from REPLICA_DATABASES.",
-                        id="routers.E012",
-                    )
-                )
-            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
-                errors.append(
-                    checks.Error(
-                        f"REPLICA_DATABASES gives {alias!r} the weight {weight!r}.",
-                        hint="Weights are whole numbers of 1 or more.",
-                        id="routers.E013",
-                    )
-                )
-            mirror = settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR")
-            if alias != primary and alias in settings.DATABASES and mirror != primary:
-                errors.append(
-                    checks.Error(
-                        f"Replica {alias!r} is not declared as a test mirror of {primary!r}.",
-                        hint=f'Set DATABASES[{alias!r}]["TEST"] = {{"MIRROR": {primary!r}}}, '
-                        "so tests read the primary's test database through it.",
-                        id="routers.E014",
-                    )
-                )
-    return errors

@@ -11,7 +11,7 @@ from django.test import override_settings
 from apps.blog.models import Post
 from apps.shop.models import Product
 from routers import ReplicaRouter, get_replica
-from routers.replica import check_replica_databases, normalise
+from routers.replica_sets import check_replica_databases, normalise
 
 User = get_user_model()
 DATABASES = ["default", "replica", "blog_db", "shop_db"]

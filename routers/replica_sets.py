@@ -1,0 +1,185 @@
+"""Replica sets: which replicas each primary has, and whose turn it is.
+
+``REPLICA_DATABASES`` in any of its forms::
+
+    REPLICA_DATABASES = ["replica"]                    # replicas of "default"
+    REPLICA_DATABASES = {"default": ["replica"],       # a replica set per primary
+                         "blog_db": ["blog_replica"]}
+    REPLICA_DATABASES = {"replica": 80, "default": 20}  # weights (of "default")
+    REPLICA_DATABASES = {"default": {"replica": 80, "default": 20}}
+
+is normalised to ``{primary: ((alias, weight), ...)}``. Picks rotate with
+smooth weighted round-robin (as in nginx): over every ``sum(weights)`` picks
+each member appears ``weight`` times, spread out rather than in bursts.
+``routers.E011``-``routers.E014`` check the setting.
+
+Used by ``routers.replica``; depends on Django only.
+"""
+
+import random
+import threading
+import warnings
+from collections.abc import Mapping
+from functools import cache
+
+from django.conf import settings
+from django.core import checks
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+
+__all__ = [
+    "DEFAULT_DB_ALIAS",
+    "check_replica_databases",
+    "get_replica",
+    "group_of",
+    "normalise",
+    "replica_aliases",
+    "replica_sets",
+    "rotation",
+]
+
+DEFAULT_DB_ALIAS = "default"
+
+
+def normalise(raw) -> dict[str, tuple[tuple[str, int], ...]]:
+    """Turn any accepted REPLICA_DATABASES form into ``{primary: ((alias, weight), ...)}``."""
+    if not raw:
+        return {}
+    if isinstance(raw, Mapping):
+        if all(isinstance(weight, int) for weight in raw.values()):
+            return {DEFAULT_DB_ALIAS: tuple(raw.items())}
+        sets = {}
+        for primary, members in raw.items():
+            if isinstance(members, Mapping):
+                sets[primary] = tuple(members.items())
+            else:
+                members = [members] if isinstance(members, str) else members
+                sets[primary] = tuple((alias, 1) for alias in members)
+        return sets
+    members = [raw] if isinstance(raw, str) else raw
+    return {DEFAULT_DB_ALIAS: tuple((alias, 1) for alias in members)}
+
+
+@cache
+def replica_sets() -> dict[str, tuple[tuple[str, int], ...]]:
+    """``REPLICA_DATABASES`` as ``{primary: ((alias, weight), ...)}``."""
+    if hasattr(settings, "REPLICA_DATABASES"):
+        return normalise(settings.REPLICA_DATABASES)
+    if hasattr(settings, "SLAVE_DATABASES"):
+        warnings.warn(
+            "[multidb] The SLAVE_DATABASES setting has been deprecated. "
+            "Please switch to the REPLICA_DATABASES setting.",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return normalise(settings.SLAVE_DATABASES)
+    return {}
+
+
+@cache
+def _groups() -> dict[str, str]:
+    """Replica alias -> its primary."""
+    return {
+        alias: primary
+        for primary, members in replica_sets().items()
+        for alias, _ in members
+        if alias != primary
+    }
+
+
+class _Rotation:
+    """Smooth weighted round-robin (as in nginx): in every run of ``sum(weights)``
+    picks each member appears ``weight`` times, spread out, not in bursts."""
+
+    def __init__(self, members):
+        self.members = members
+        self.current = {alias: 0 for alias, _ in members}
+        self.lock = threading.Lock()
+        for _ in range(random.randrange(sum(w for _, w in members) or 1)):
+            self.next()  # start each process at a different point
+
+    def next(self, eligible=None) -> str:
+        with self.lock:
+            members = [(a, w) for a, w in self.members if eligible is None or a in eligible]
+            total = sum(weight for _, weight in members)
+            for alias, weight in members:
+                self.current[alias] += weight
+            chosen = max(members, key=lambda member: self.current[member[0]])[0]
+            self.current[chosen] -= total
+            return chosen
+
+
+@cache
+def rotation(primary: str) -> _Rotation:
+    return _Rotation(replica_sets()[primary])
+
+
+@receiver(setting_changed)
+def _clear_caches(*, setting, **kwargs):
+    if setting in {"REPLICA_DATABASES", "SLAVE_DATABASES", "DATABASE_ROUTERS"}:
+        for cached in (replica_sets, _groups, rotation):
+            cached.cache_clear()
+
+
+def group_of(alias: str | None) -> str | None:
+    """The primary whose data *alias* serves: itself, or the primary it replicates."""
+    return _groups().get(alias, alias)
+
+
+def replica_aliases() -> set[str]:
+    """Every alias that is a replica of some primary (never the primary itself)."""
+    return set(_groups())
+
+
+def get_replica(primary: str = DEFAULT_DB_ALIAS) -> str:
+    """Return the next replica of *primary* (the primary itself when it has none)."""
+    if primary not in replica_sets():
+        return primary
+    return rotation(primary).next()
+
+
+@checks.register("routers")
+def check_replica_databases(app_configs=None, **kwargs):
+    """Report REPLICA_DATABASES entries that Django can't route to safely."""
+    raw = getattr(settings, "REPLICA_DATABASES", None)
+    if raw is None:
+        return []
+    if not isinstance(raw, list | tuple | Mapping):
+        return [
+            checks.Error(
+                "REPLICA_DATABASES must be a list of aliases, or a mapping of primary to "
+                "replicas, or of alias to weight.",
+                hint='For example: REPLICA_DATABASES = {"default": ["replica"]}.',
+                id="routers.E011",
+            )
+        ]
+    errors = []
+    for primary, members in normalise(raw).items():
+        for alias, weight in ((primary, 1), *members):
+            if alias not in settings.DATABASES:
+                errors.append(
+                    checks.Error(
+                        f"REPLICA_DATABASES names {alias!r}, which is not in DATABASES.",
+                        hint=f"Add {alias!r} to DATABASES or remove it from REPLICA_DATABASES.",
+                        id="routers.E012",
+                    )
+                )
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+                errors.append(
+                    checks.Error(
+                        f"REPLICA_DATABASES gives {alias!r} the weight {weight!r}.",
+                        hint="Weights are whole numbers of 1 or more.",
+                        id="routers.E013",
+                    )
+                )
+            mirror = settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR")
+            if alias != primary and alias in settings.DATABASES and mirror != primary:
+                errors.append(
+                    checks.Error(
+                        f"Replica {alias!r} is not declared as a test mirror of {primary!r}.",
+                        hint=f'Set DATABASES[{alias!r}]["TEST"] = {{"MIRROR": {primary!r}}}, '
+                        "so tests read the primary's test database through it.",
+                        id="routers.E014",
+                    )
+                )
+    return errors
