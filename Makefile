@@ -14,7 +14,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=55442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning clean
+.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -46,6 +46,12 @@ test-postgres: install-dev
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# The cost of a lag-aware read decision, on the real topology (bench/lag_check.py).
+bench-lag: install-dev
+	$(BIN)/python -m pip install -q -r bench/requirements.txt
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-lag PG_TOPOLOGY_PORT=55532 $(TOPOLOGY) run -- \
+	  $(BIN)/python bench/lag_check.py
 
 bench: install-dev
 	$(BIN)/python -m pip install -q -r bench/requirements.txt

@@ -247,7 +247,8 @@ class Health:
     # --- the background monitor -------------------------------------------------
 
     def ensure_monitor(self, pairs) -> None:
-        """Start this process's lag monitor for ``[(replica, primary), ...]`` once.
+        """Start this process's lag monitor once, for the ``[(replica, primary), ...]``
+        that the callable *pairs* returns.
 
         Checks the process id, so a worker forked from a process that already
         ran one starts its own.
@@ -259,7 +260,7 @@ class Health:
                 return
             self._monitor_pid = os.getpid()
         thread = threading.Thread(
-            target=self._monitor, args=(list(pairs),), name="routers-health", daemon=True
+            target=self._monitor, args=(list(pairs()),), name="routers-health", daemon=True
         )
         thread.start()
 

@@ -50,6 +50,7 @@ from routers.replica_sets import (
     DEFAULT_DB_ALIAS,
     get_replica,
     group_of,
+    is_weighted,
     replica_aliases,
     replica_sets,
     rotation,
@@ -146,22 +147,17 @@ class ReplicaRouter:
     def pick_replica(self, primary, eligible=None, why="round-robin"):
         """The next healthy member of *primary*'s set (limited to *eligible*), or the primary."""
         members = replica_sets()[primary]
-        health.ensure_monitor(_monitored_pairs())
+        health.ensure_monitor(_monitored_pairs)
         allowed = {alias for alias, _ in members if eligible is None or alias in eligible}
         skipped = ""
         while allowed:
             alias = rotation(primary).next(allowed)
             if alias != primary:
-                skipped = health.lagging(alias)
-                if not skipped:
-                    usable, skipped = health.usable(alias)
-                    if not usable:
-                        allowed.discard(alias)
-                        continue
-                else:
+                skipped = health.lagging(alias) or health.usable(alias)[1]
+                if skipped:
                     allowed.discard(alias)
                     continue
-            if len({weight for _, weight in members}) > 1:
+            if is_weighted(primary):
                 total = sum(w for a, w in members if eligible is None or a in eligible)
                 why = f"weighted {dict(members)[alias]}/{total}"
             return explain(alias, why)

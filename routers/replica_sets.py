@@ -32,6 +32,7 @@ __all__ = [
     "check_replica_databases",
     "get_replica",
     "group_of",
+    "is_weighted",
     "normalise",
     "replica_aliases",
     "replica_sets",
@@ -117,8 +118,14 @@ def rotation(primary: str) -> _Rotation:
 @receiver(setting_changed)
 def _clear_caches(*, setting, **kwargs):
     if setting in {"REPLICA_DATABASES", "SLAVE_DATABASES", "DATABASE_ROUTERS"}:
-        for cached in (replica_sets, _groups, rotation):
+        for cached in (replica_sets, _groups, rotation, is_weighted):
             cached.cache_clear()
+
+
+@cache
+def is_weighted(primary: str) -> bool:
+    """Whether *primary*'s members have different weights (else it's plain round-robin)."""
+    return len({weight for _, weight in replica_sets()[primary]}) > 1
 
 
 def group_of(alias: str | None) -> str | None:
