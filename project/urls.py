@@ -6,6 +6,8 @@ from apps.core import views as core_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("health/", core_views.health, name="health"),
+    path("health.json", core_views.health_json, name="health_json"),
     path("blog/", include("apps.blog.urls")),
     path("shop/", include("apps.shop.urls")),
     path("", include("apps.notes.urls")),

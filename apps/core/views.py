@@ -1,6 +1,11 @@
-from django.shortcuts import render
+from dataclasses import asdict
 
-from apps.core.selectors import row_counts
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from apps.core.selectors import database_health, health_summary, replica_lag_measure, row_counts
 from apps.core.topology import describe_databases
 
 DEMO_PAGES = [
@@ -31,6 +36,12 @@ DEMO_PAGES = [
         "Lag lab",
         "Staff, PostgreSQL topology: pause replication on the standby and watch pinning at work.",
     ),
+    (
+        "health",
+        "Health",
+        "Each database as this process sees it: up, down or cooling down, replay lag, and whether"
+        " it takes reads (also as JSON).",
+    ),
     ("admin:index", "Admin", "Every model reads and writes its own database."),
 ]
 
@@ -41,3 +52,21 @@ def home(request):
         "core/home.html",
         {"databases": describe_databases(), "pages": DEMO_PAGES, "counts": row_counts()},
     )
+
+
+@never_cache
+@require_safe
+def health(request):
+    """The health registry as a page; ``?measure=1`` measures replay lag first (connects)."""
+    measurements = replica_lag_measure() if request.GET.get("measure") == "1" else None
+    rows = database_health()
+    context = {"rows": rows, "summary": health_summary(rows=rows), "measurements": measurements}
+    return render(request, "core/health.html", context)
+
+
+@never_cache
+@require_safe
+def health_json(request):
+    """The same as JSON, always with HTTP 200: read ``ok`` (see ``health_summary``)."""
+    rows = database_health()
+    return JsonResponse({**health_summary(rows=rows), "databases": [asdict(row) for row in rows]})
