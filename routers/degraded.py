@@ -21,18 +21,20 @@ When a primary is down, ``db_for_write`` fails fast with ``PrimaryUnavailable``
 for the cooldown; after it, the next write tries the primary again, so writes
 work again without a restart once it is back.
 
-Depends on Django, ``routers.health`` and ``routers.replica``.
+Depends on Django, ``routers.health``, ``routers.replica`` and
+``routers.replica_sets``.
 """
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 
 from routers.health import cooldown_seconds, health
-from routers.replica import PrimaryUnavailable, replica_sets
+from routers.replica import PrimaryUnavailable
+from routers.replica_sets import replica_aliases
 
 __all__ = ["DegradedModeMiddleware", "read_only_response"]
 
@@ -49,7 +51,8 @@ class DegradedModeMiddleware(MiddlewareMixin):
         if isinstance(exception, PrimaryUnavailable):
             return read_only_response(request, exception.retry_after)
         if isinstance(exception, OperationalError | InterfaceError):
-            down = [alias for alias in replica_sets() if not health.probe(alias)]
+            primaries = [alias for alias in connections if alias not in replica_aliases()]
+            down = [alias for alias in primaries if not health.probe(alias)]
             if down:
                 return read_only_response(request, cooldown_seconds())
         return None

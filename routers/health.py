@@ -7,11 +7,12 @@ Three ways a replica fails, and what this module does about each:
   requests skip it without trying. After the cooldown one probe, and only
   one, decides whether it is back.
 - **Hung** (accepts nothing, answers nothing): the connect timeout bounds the
-  wait (``connect_timeout``, libpq's minimum is 2 s). Connection attempts to
-  one replica are taken one at a time; a request that has waited
-  ``MULTIDB_REPLICA_CONNECT_WAIT_SECONDS`` (0.25) for another's attempt skips
-  the replica instead. So one request per cooldown per process pays the
-  timeout, and no request waits on it twice.
+  wait (``connect_timeout``, libpq's minimum is 2 s). Once one attempt has
+  been waiting longer than ``MULTIDB_REPLICA_CONNECT_WAIT_SECONDS`` (0.25),
+  later requests skip the replica instead of waiting too, and its failure
+  marks it down for the cooldown. So the request that meets the hang (and any
+  that started connecting within the same 0.25 s) pays the timeout once, and
+  no request waits on it twice.
 - **Lagging**: a background thread per process measures replay lag every
   ``MULTIDB_REPLICA_LAG_INTERVAL`` seconds (default 1); the router reads the
   last figure from memory, so no request waits for a measurement. A replica
@@ -59,7 +60,7 @@ def cooldown_seconds() -> float:
 
 
 def connect_wait_seconds() -> float:
-    """How long a request waits for another's connection attempt before skipping the replica."""
+    """How long a pending connection attempt may wait before others presume the server hung."""
     return float(getattr(settings, "MULTIDB_REPLICA_CONNECT_WAIT_SECONDS", 0.25))
 
 
@@ -95,7 +96,7 @@ class Health:
 
     def __init__(self):
         self._states: dict[str, _State] = {}
-        self._connect_locks: dict[str, threading.Lock] = {}
+        self._attempts: dict[str, dict[int, float]] = {}  # alias -> connection attempts
         self._lock = threading.Lock()
         self._monitor_pid = None
 
@@ -142,7 +143,7 @@ class Health:
         Called by the router for a replica it is about to choose. A connection
         already open in this thread is used as it is; otherwise one attempt is
         made, unless the alias is cooling down, or another thread's attempt
-        doesn't finish within ``connect_wait_seconds()``.
+        has already waited longer than ``connect_wait_seconds()``.
         """
         if alias not in connections.settings:
             return True, ""  # not a configured database: nothing to judge
@@ -152,21 +153,25 @@ class Health:
         connection = connections[alias]
         if connection.connection is not None or _in_event_loop():
             return True, ""  # connected already, or async code: the query connects later
-        # One connection attempt per alias at a time: the others wait briefly
-        # for it instead of all hanging on a server that doesn't answer.
-        lock = self._connect_lock(alias)
-        if not lock.acquire(timeout=connect_wait_seconds()):
-            return False, f"{alias} not answering: another request is still connecting"
+        # Attempts may overlap while they are quick; once one has been waiting
+        # longer than connect_wait_seconds(), the server is presumed hung and
+        # later requests skip it instead of hanging on it too.
+        now = time.monotonic()
+        attempt = object()
+        with self._lock:
+            attempts = self._attempts.setdefault(alias, {})
+            oldest = min(attempts.values(), default=now)
+            if now - oldest > connect_wait_seconds():
+                return False, f"{alias} not answering: a connection attempt is still waiting"
+            attempts[id(attempt)] = now
         try:
-            left = self.cooling_down(alias)
-            if left:  # marked down while this request waited
-                return False, f"{alias} down: cooling down {left:.0f} s"
             connection.ensure_connection()
         except DatabaseError as error:
             self.mark_down(alias, error)
             return False, f"{alias} down: cooling down {cooldown_seconds():.0f} s"
         finally:
-            lock.release()
+            with self._lock:
+                del self._attempts[alias][id(attempt)]
         self.mark_up(alias)
         return True, ""
 
@@ -181,10 +186,6 @@ class Health:
             return False
         self.mark_up(alias)
         return True
-
-    def _connect_lock(self, alias) -> threading.Lock:
-        with self._lock:
-            return self._connect_locks.setdefault(alias, threading.Lock())
 
     # --- lag -----------------------------------------------------------------
 
@@ -209,7 +210,7 @@ class Health:
 
         PostgreSQL only; other backends have no replication to measure.
         """
-        if connections[replica].vendor != "postgresql":
+        if {connections[replica].vendor, connections[primary].vendor} != {"postgresql"}:
             return None
         primary_lsn = self._query(primary, "SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
         if primary_lsn is None:
@@ -239,7 +240,10 @@ class Health:
                 row = cursor.fetchone()
         except DatabaseError as error:
             connections[alias].close()
-            self.mark_down(alias, error)
+            if _connection_failure(error):
+                self.mark_down(alias, error)
+            else:  # the server answered; the question was wrong (e.g. it is in recovery)
+                logger.warning("lag query on %s failed: %s", alias, error)
             return None
         self.mark_up(alias)
         return row
@@ -296,6 +300,16 @@ class Health:
         """Forget everything (tests; a topology change)."""
         with self._lock:
             self._states.clear()
+
+
+def _connection_failure(error: Exception) -> bool:
+    """Whether *error* means the server can't be reached, rather than a failed statement.
+
+    PostgreSQL's SQLSTATE class 08 is "connection exception", 57P01-57P03 are
+    shutdowns; a client-side failure (refused, timed out) has no SQLSTATE.
+    """
+    state = getattr(error.__cause__, "sqlstate", None)
+    return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
 
 
 def _in_event_loop() -> bool:
