@@ -14,7 +14,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=55442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning clean
+.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -61,6 +61,12 @@ bench: install-dev
 bench-pinning: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=55472 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/pinning.py $(BENCH_ARGS)
+
+# The replica stopped, hung and lagging under live traffic through gunicorn, on
+# its own throwaway PostgreSQL topology (bench/README.md, "Reliability drill").
+bench-drill: install
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=55492 \
+	  $(TOPOLOGY) run -- $(BIN)/python bench/drill.py $(BENCH_ARGS)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

@@ -1,0 +1,333 @@
+"""Failover on the real topology: servers stopped, hung and lagging while requests keep coming.
+
+Each test does to a server what happens in production (``pg_ctl stop -m
+immediate``, SIGSTOP on the postmaster, replay paused) through
+``tests.postgres.servers``, and checks what ``routers.health`` and the routers
+make of it, request by request. The ``topology`` fixture puts every server
+back, and waits until the standby streams and has caught up, pass or fail.
+
+Django's test client keeps a thread's connections open between requests (it
+disconnects ``close_old_connections`` around each one), where a real server
+with ``CONN_MAX_AGE = 0`` closes them at the end of every request. So after
+breaking a server, a test closes that alias's connection, as the end of the
+request in flight would.
+"""
+
+import logging
+import threading
+import time
+from collections import Counter
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import OperationalError, connections
+from django.test import Client
+
+from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from apps.shop.factories import ProductFactory
+from apps.shop.models import Order, OrderItem, Product
+from apps.shop.services import order_place
+from routers.health import connect_wait_seconds, health
+from routers.replica import PrimaryUnavailable
+from tests.postgres import servers
+from tests.postgres.test_topology import replay_paused
+from tests.replication import wait_for_replay
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True, databases=["default", "replica", "blog_db", "shop_db"]),
+]
+User = get_user_model()
+SERVER_OF = {"default": "primary", "replica": "standby", "blog_db": "blog", "shop_db": "shop"}
+
+
+@pytest.fixture
+def topology():
+    """The topology's servers; every one running and the standby caught up afterwards."""
+    for alias, name in SERVER_OF.items():
+        port = connections[alias].settings_dict["PORT"]
+        assert str(port) == str(servers.port_of(name)), (
+            f"{alias} is on port {port}, not on the topology's {name}: run the tests with the "
+            "same PG_TOPOLOGY_DIR and PG_TOPOLOGY_PORT as scripts/pg_topology.py"
+        )
+    servers.wait_for_standby()
+    try:
+        yield servers
+    finally:
+        try:
+            servers.restore()
+        finally:
+            for connection in connections.all(initialized_only=True):
+                connection.close()  # broken by a stopped server; the next use reconnects
+
+
+def wait_out_cooldown(alias, *, timeout=30.0):
+    """Poll until *alias*'s cooldown has run out (bounded: fails instead of hanging)."""
+    deadline = time.monotonic() + timeout
+    while health.cooling_down(alias):
+        assert time.monotonic() < deadline, f"{alias} still cooling down after {timeout} s"
+        time.sleep(0.05)
+
+
+def queries_by_alias(response) -> dict[str, int]:
+    """The routing trace's ``X-DB-Queries: default=1, replica=2`` as a dict."""
+    header = response["X-DB-Queries"]
+    if header == "none":
+        return {}
+    pairs = (part.split("=") for part in header.split(", "))
+    return {alias: int(count) for alias, count in pairs}
+
+
+@pytest.fixture
+def connection_attempts(monkeypatch) -> list[tuple[str, str]]:
+    """Record every real connection attempt, successful or not, as ``(alias, thread name)``."""
+    attempts: list[tuple[str, str]] = []
+    wrapper_class = type(connections["replica"])
+    connect = wrapper_class.get_new_connection
+
+    def recorded(self, conn_params):
+        attempts.append((self.alias, threading.current_thread().name))
+        return connect(self, conn_params)
+
+    monkeypatch.setattr(wrapper_class, "get_new_connection", recorded)
+    return attempts
+
+
+def attempts_on(alias, attempts) -> Counter:
+    """Connection attempts on *alias*, per thread."""
+    return Counter(thread for each, thread in attempts if each == alias)
+
+
+def marked_down(caplog, alias) -> list[str]:
+    """The "marked down" warnings routers.health logged for *alias*: one per failed attempt."""
+    messages = [r.getMessage() for r in caplog.records if r.name == "routers.health"]
+    return [message for message in messages if message.startswith(f"{alias} marked down")]
+
+
+# --- a replica that dies ---------------------------------------------------------
+
+
+@pytest.mark.urls("tests.routers.urls")
+def test_reads_move_to_default_while_the_replica_is_stopped_and_return_after_the_cooldown(
+    topology, settings
+):
+    settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 1
+    UserFactory(username="ada")
+    wait_for_replay()
+    client = Client()
+    answers = []
+    for number in range(30):
+        if number == 10:
+            topology.stop("standby")
+            connections["replica"].close()  # the request in flight ends
+        response = client.get("/users/ada/")
+        assert response.status_code == 200, number
+        answers.append(response.json())
+
+    assert answers[:10] == [{"found": True, "alias": "replica", "reason": "round-robin"}] * 10
+    for answer in answers[10:]:
+        assert answer["found"] is True and answer["alias"] == "default"
+        assert answer["reason"].startswith("replica down: cooling down "), answer
+    assert health.is_down("replica")
+
+    UserFactory(username="grace")  # written while the replica is down: default serves it
+    assert client.get("/users/grace/").json()["alias"] == "default"
+
+    topology.start("standby")
+    topology.wait_for_standby()
+    wait_out_cooldown("replica")
+    assert client.get("/users/grace/").json() == {
+        "found": True,
+        "alias": "replica",
+        "reason": "round-robin",
+    }
+    assert not health.is_down("replica")
+
+
+# --- a replica that hangs ----------------------------------------------------------
+
+
+@pytest.mark.urls("tests.routers.urls")
+def test_a_hung_replica_costs_one_request_one_connection_attempt(
+    topology, connection_attempts, caplog
+):
+    """Ten requests in a row: the first waits for connect_timeout, the rest skip the replica."""
+    caplog.set_level(logging.WARNING, logger="routers.health")
+    UserFactory(username="ada")
+    wait_for_replay()
+    connections["replica"].close()
+    topology.hang("standby")
+    connection_attempts.clear()
+    client = Client()
+    answers = []
+    for number in range(10):
+        response = client.get("/users/ada/")
+        assert response.status_code == 200, number
+        answers.append(response.json())
+
+    assert attempts_on("replica", connection_attempts).total() == 1
+    assert len(marked_down(caplog, "replica")) == 1
+    assert all(answer["found"] and answer["alias"] == "default" for answer in answers)
+    assert all(answer["reason"].startswith("replica down: cooling down ") for answer in answers)
+    assert health.is_down("replica")
+
+
+@pytest.mark.urls("tests.routers.urls")
+def test_requests_meeting_a_hung_replica_wait_once_and_later_ones_skip_it(
+    topology, connection_attempts, caplog
+):
+    """Four requests meet the hang together: each waits for its own attempt, once. Four
+    more arrive while those attempts wait: they read default without connecting."""
+    caplog.set_level(logging.WARNING, logger="routers.health")
+    UserFactory(username="ada")
+    wait_for_replay()
+    topology.hang("standby")
+    connection_attempts.clear()
+    answers, failures = [], []
+
+    def request(start):
+        try:
+            start.wait(timeout=10)
+            response = Client().get("/users/ada/")
+            answers.append((threading.current_thread().name, response.status_code, response.json()))
+        except Exception as error:  # reported below; a thread can't fail the test itself
+            failures.append(repr(error))
+        finally:
+            connections.close_all()
+
+    def burst(group):
+        start = threading.Barrier(4)
+        threads = [
+            threading.Thread(target=request, args=(start,), name=f"{group}-{number}")
+            for number in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        return threads
+
+    early = burst("early")
+    deadline = time.monotonic() + 10
+    while not attempts_on("replica", connection_attempts):
+        assert time.monotonic() < deadline, "no request tried the replica"
+        time.sleep(0.01)
+    # Past the wait after which attempts stop overlapping; well inside the 2 s
+    # connect_timeout that the early attempts are still waiting out.
+    time.sleep(2 * connect_wait_seconds())
+    late = burst("late")
+    for thread in early + late:
+        thread.join(timeout=30)
+
+    assert failures == []
+    assert len(answers) == 8
+    per_thread = attempts_on("replica", connection_attempts)
+    assert set(per_thread) <= {thread.name for thread in early}
+    assert set(per_thread.values()) == {1}  # no request waited on the replica twice
+    assert len(marked_down(caplog, "replica")) == per_thread.total()
+    for name, status, answer in answers:
+        assert status == 200 and answer["found"] is True and answer["alias"] == "default"
+        if name.startswith("late"):
+            assert answer["reason"].startswith(
+                ("replica not answering: a connection attempt", "replica down: cooling down ")
+            ), answer
+
+
+# --- a replica that lags -----------------------------------------------------------
+
+
+@pytest.mark.urls("tests.routers.urls")
+def test_a_replica_lagging_past_the_byte_limit_takes_no_reads_until_it_catches_up(
+    topology, settings
+):
+    settings.MULTIDB_MAX_REPLICA_LAG = {"bytes": 1000}
+    wait_for_replay()
+    assert health.measure("replica", "default").bytes == 0
+    client = Client()
+    with replay_paused():
+        for number in range(20):
+            UserFactory(username=f"late{number}")
+        lag = health.measure("replica", "default")
+        assert lag.bytes > 1000
+        assert not User.objects.using("replica").filter(username="late19").exists()
+        answer = client.get("/users/late19/").json()
+        assert answer["found"] is True and answer["alias"] == "default"
+        assert answer["reason"] == f"replica lagging {lag.bytes} bytes > 1000 bytes"
+
+    wait_for_replay()
+    assert health.measure("replica", "default").bytes == 0
+    assert client.get("/users/late19/").json() == {
+        "found": True,
+        "alias": "replica",
+        "reason": "round-robin",
+    }
+
+
+# --- a primary that dies -----------------------------------------------------------
+
+
+def test_while_the_primary_is_down_pages_read_the_replica_and_writes_get_a_503(topology, settings):
+    settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 1
+    shopper = UserFactory(username="shopper")
+    product = ProductFactory(stock=10)
+    wait_for_replay()  # Client.login() reads the user through the router: the replica
+    client = Client()
+    assert client.login(username="shopper", password=DEFAULT_PASSWORD)
+    wait_for_replay()  # the session, written to default, must be on the replica too
+    orders, items = Order.objects.count(), OrderItem.objects.count()
+
+    topology.stop("primary")
+    connections["default"].close()
+
+    for page in ("/", "/blog/", "/shop/"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert b"shopper" in response.content  # the session and user, read from the replica
+        served = queries_by_alias(response)
+        assert served.get("replica", 0) >= 1 and "default" not in served, (page, served)
+
+    response = client.post("/shop/", {f"qty_{product.pk}": 2})
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) >= 1
+    assert b"Temporarily read-only" in response.content
+    assert health.is_down("default")
+    # Nothing half-written: the order's shop_db transaction rolled back with default's.
+    assert (Order.objects.count(), OrderItem.objects.count()) == (orders, items)
+    assert Product.objects.get(pk=product.pk).stock == 10
+    assert User.objects.using("replica").get(pk=shopper.pk).orders_placed == 0
+
+    topology.start("primary")
+    wait_out_cooldown("default")
+    response = client.post("/shop/", {f"qty_{product.pk}": 2})
+    assert response.status_code == 302
+    order = Order.objects.get(customer_id=shopper.pk)
+    assert response["Location"] == f"/shop/orders/{order.pk}/"
+    assert OrderItem.objects.filter(order=order).count() == 1
+    assert Product.objects.get(pk=product.pk).stock == 8
+    assert User.objects.using("default").get(pk=shopper.pk).orders_placed == 1
+
+
+def test_an_order_placed_while_the_primary_is_down_writes_nothing_to_shop_db(topology):
+    """Whether the router knows yet or not, the shop_db transaction rolls back."""
+    customer = UserFactory(username="shopper")
+    product = ProductFactory(stock=10)
+    before = shop_rows()
+    topology.stop("primary")
+    connections["default"].close()
+
+    with pytest.raises(OperationalError):  # not yet known to be down: the connection fails
+        order_place(customer=customer, quantities={product.pk: 3})
+    assert not health.is_down("default")
+    assert health.probe("default") is False
+    with pytest.raises(PrimaryUnavailable):  # known to be down: refused before connecting
+        order_place(customer=customer, quantities={product.pk: 3})
+
+    assert shop_rows() == before
+    assert Product.objects.get(pk=product.pk).stock == 10
+
+
+def shop_rows() -> tuple[int, int]:
+    """Orders and order items in shop_db, counted in SQL on its own connection."""
+    with connections["shop_db"].cursor() as cursor:
+        cursor.execute(
+            "SELECT (SELECT count(*) FROM shop_order), (SELECT count(*) FROM shop_orderitem)"
+        )
+        return cursor.fetchone()
