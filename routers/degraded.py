@@ -52,10 +52,36 @@ class DegradedModeMiddleware(MiddlewareMixin):
             return read_only_response(request, exception.retry_after)
         if isinstance(exception, OperationalError | InterfaceError):
             primaries = [alias for alias in connections if alias not in replica_aliases()]
+            failed = _failed_to_reach(exception, primaries)
+            if failed:  # the error says which server it couldn't reach: no second wait
+                health.mark_down(failed, exception)
+                return read_only_response(request, cooldown_seconds())
             down = [alias for alias in primaries if not health.probe(alias)]
             if down:
                 return read_only_response(request, cooldown_seconds())
         return None
+
+
+def _failed_to_reach(exception, aliases) -> str | None:
+    """The alias whose server a failed connection attempt (psycopg) was for, if any."""
+    pgconn = getattr(exception.__cause__, "pgconn", None)
+    if pgconn is None or getattr(pgconn, "backend_pid", 1):
+        return None  # not a failed connection attempt
+    target = (_text(pgconn.host), _text(pgconn.port), _text(pgconn.db))
+    for alias in aliases:
+        settings_dict = connections[alias].settings_dict
+        candidate = (
+            str(settings_dict.get("HOST") or ""),
+            str(settings_dict.get("PORT") or "5432"),
+            str(settings_dict.get("NAME") or ""),
+        )
+        if candidate[:2] == target[:2] and (candidate[2] == target[2] or not target[2]):
+            return alias
+    return None
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
 def read_only_response(request, retry_after: float):

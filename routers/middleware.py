@@ -23,8 +23,8 @@ For each request it:
 
 Works under WSGI and ASGI (sync and async capable), and also when called
 old-style through ``process_request`` / ``process_response``. Depends on
-Django and ``routers.pinning``; the router it serves is
-``routers.PinningReplicaRouter``.
+Django, ``routers.pinning``, ``routers.replica`` and ``routers.health``; the
+router it serves is ``routers.PinningReplicaRouter``.
 """
 
 import time
@@ -32,6 +32,7 @@ from contextlib import contextmanager
 
 from django.utils.deprecation import MiddlewareMixin
 
+from routers.health import health
 from routers.pinning import (
     Pin,
     decode_pins,
@@ -106,6 +107,9 @@ class PinningRouterMiddleware(MiddlewareMixin):
                 self._set_cookie(response, "y", pinning_seconds())
             return response
         written = replicated if everything else scope.written & replicated
+        # A primary known to be down took no write, and asking it for a WAL
+        # position would wait on its connect timeout.
+        written = {alias for alias in written if not health.cooling_down(alias)}
         sent = request.COOKIES.get(pinning_cookie())
         if not written and not scope.pins and sent is None:
             return response

@@ -111,9 +111,12 @@ class ReplicaRouter:
     def db_for_write(self, model, **hints):
         """Writes always go to the primary; one known to be down fails fast."""
         primary = self.primary_for(model, hints)
-        left = health.cooling_down(primary)
-        if left and primary in replica_sets():
-            raise PrimaryUnavailable(primary, left)
+        if primary in replica_sets():
+            # Connect now (it's about to be used anyway): a primary that can't
+            # be reached is marked down once, and the write fails fast.
+            usable, _ = health.usable(primary)
+            if not usable:
+                raise PrimaryUnavailable(primary, health.cooling_down(primary))
         return primary
 
     def allow_relation(self, obj1, obj2, **hints):
@@ -241,6 +244,8 @@ def caught_up(primary: str, pin) -> bool:
         return False
     for alias, _ in members:
         if alias != primary:
+            if health.lagging(alias) or not health.usable(alias)[0]:
+                return False  # down, hung or lagging: don't wait on it to ask
             position = replay_position(alias)
             if position is None or position < pin.lsn:
                 return False

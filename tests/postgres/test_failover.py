@@ -20,7 +20,7 @@ from collections import Counter
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.db import OperationalError, connections
+from django.db import connections
 from django.test import Client
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -313,10 +313,11 @@ def test_an_order_placed_while_the_primary_is_down_writes_nothing_to_shop_db(top
     topology.stop("primary")
     connections["default"].close()
 
-    with pytest.raises(OperationalError):  # not yet known to be down: the connection fails
+    # The write's router connects first: the failure marks the primary down and
+    # the write is refused before anything reaches shop_db's transaction commit.
+    with pytest.raises(PrimaryUnavailable):
         order_place(customer=customer, quantities={product.pk: 3})
-    assert not health.is_down("default")
-    assert health.probe("default") is False
+    assert health.is_down("default")
     with pytest.raises(PrimaryUnavailable):  # known to be down: refused before connecting
         order_place(customer=customer, quantities={product.pk: 3})
 
@@ -331,3 +332,37 @@ def shop_rows() -> tuple[int, int]:
             "SELECT (SELECT count(*) FROM shop_order), (SELECT count(*) FROM shop_orderitem)"
         )
         return cursor.fetchone()
+
+
+# --- clients that wrote, while a server hangs --------------------------------------
+
+
+@pytest.mark.urls("tests.routers.urls")
+def test_a_pinned_client_pays_a_hung_replica_once_not_on_every_request(
+    topology, connection_attempts
+):
+    """The pin check at the end of each request asks only replicas that aren't known down."""
+    client = Client()
+    client.post("/users/", {"username": "pinned"})
+    connections["replica"].close()
+    topology.hang("standby")
+    connection_attempts.clear()
+    for _ in range(3):
+        response = client.get("/users/pinned/")
+        assert response.json()["found"] is True and response.json()["alias"] == "default"
+        connections["replica"].close()  # as the end of a real request would
+    assert attempts_on("replica", connection_attempts).total() == 1
+
+
+@pytest.mark.urls("tests.routers.urls")
+def test_writes_to_a_primary_known_down_never_wait_on_it(topology, connection_attempts):
+    """A 503 for a write doesn't try the primary again to record a WAL position."""
+    client = Client()
+    connections["default"].close()
+    topology.hang("primary")
+    connection_attempts.clear()
+    for _ in range(3):
+        response = client.post("/users/", {"username": "nobody"}, HTTP_ACCEPT="application/json")
+        assert response.status_code == 503 and response["Retry-After"]
+        connections["default"].close()
+    assert attempts_on("default", connection_attempts).total() == 1
