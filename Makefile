@@ -4,6 +4,7 @@
 #               default, once on a real PostgreSQL topology started for the run
 # More:
 #   make demo-pg   the demo on the local PostgreSQL topology (make pg-down stops it)
+#   make bench, bench-pinning, bench-lag, bench-drill   benchmarks (bench/README.md)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
