@@ -11,6 +11,9 @@ from routers import AppLabelRouter, CrossDatabaseRelationError, recording
 from tests.replication import wait_for_replay
 
 ROUTER = AppLabelRouter()
+# Through django.db.router, db_for_write connects the primary it names
+# (routers.health), so tests that go through it may use every database.
+ALL = ["default", "replica", "blog_db", "shop_db"]
 
 
 @pytest.mark.parametrize(
@@ -24,6 +27,7 @@ ROUTER = AppLabelRouter()
         (User, "default"),
     ],
 )
+@pytest.mark.django_db(databases=ALL)
 def test_reads_and_writes_go_to_the_apps_database(model, alias):
     """Both hooks answer with the alias from DATABASE_ROUTING_RULES, or default."""
     assert ROUTER.db_for_read(model) == alias
@@ -51,6 +55,7 @@ def test_tables_are_created_only_in_the_apps_database(db, app_label, allowed):
     assert ROUTER.allow_migrate(db, app_label) is allowed
 
 
+@pytest.mark.django_db(databases=ALL)
 def test_router_records_why_it_chose_each_database():
     """Inside recording(), each decision leaves a reason the trace can show."""
     with recording() as decisions:

@@ -8,6 +8,10 @@ from apps.blog.models import Comment, Post
 from routers import CrossDatabaseJoinError
 from routers.cross_database import find_crossing
 
+# Asking where a model lives goes through db_for_write, which connects the
+# primary it names (routers.health), so these tests may use every database.
+pytestmark = pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
+
 
 def test_join_through_cross_database_key_names_lookup_and_both_databases():
     """The issue's example: author__username needs default's table from blog_db."""
