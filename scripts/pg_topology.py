@@ -143,57 +143,32 @@ def run(cmd: list, *, env: dict | None = None, check=True) -> subprocess.Complet
     return result
 
 
+def pg_ctl(bindir: Path, server: Server, *args, check=True) -> subprocess.CompletedProcess:
+    """Run ``pg_ctl -D <data dir> *args`` as the server's OS user."""
+    return run([*as_server_user(), bindir / "pg_ctl", "-D", server.data_dir, *args], check=check)
+
+
 def start(bindir: Path, server: Server) -> None:
     # The log file takes the server's output; with stdout/stderr captured and
     # fds closed, a caller piping this script still sees EOF when it exits.
-    run(
-        [
-            *as_server_user(),
-            bindir / "pg_ctl",
-            "-D",
-            server.data_dir,
-            "-l",
-            server.log_file,
-            "-w",
-            "-t",
-            "60",
-            "start",
-        ]
-    )
+    pg_ctl(bindir, server, "-l", server.log_file, "-w", "-t", "60", "start")
 
 
 def is_running(bindir: Path, server: Server) -> bool:
     if not server.data_dir.exists():
         return False
-    return (
-        run(
-            [*as_server_user(), bindir / "pg_ctl", "-D", server.data_dir, "status"], check=False
-        ).returncode
-        == 0
-    )
+    return pg_ctl(bindir, server, "status", check=False).returncode == 0
+
+
+def psql_command(bindir: Path, server: Server, *args, database="postgres") -> list:
+    """``psql`` as the superuser over the Unix socket, stopping at the first error."""
+    connect = ["-h", TOPOLOGY_DIR, "-p", server.port, "-U", "postgres", "-d", database]
+    return [bindir / "psql", *connect, "-X", "-v", "ON_ERROR_STOP=1", *args]
 
 
 def psql(bindir: Path, server: Server, sql: str, *, database="postgres") -> str:
     """Run *sql* as the superuser over the Unix socket and return the output."""
-    result = run(
-        [
-            bindir / "psql",
-            "-h",
-            TOPOLOGY_DIR,
-            "-p",
-            server.port,
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-XAtq",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-c",
-            sql,
-        ]
-    )
-    return result.stdout.strip()
+    return run(psql_command(bindir, server, "-Atq", "-c", sql, database=database)).stdout.strip()
 
 
 def load_secrets() -> dict[str, str]:
@@ -215,52 +190,22 @@ def prepare_dir() -> None:
 
 def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
     if not (server.data_dir / "PG_VERSION").exists():
-        run(
-            [
-                *as_server_user(),
-                bindir / "initdb",
-                "-D",
-                server.data_dir,
-                "-U",
-                "postgres",
-                "--auth-local=trust",
-                "--auth-host=scram-sha-256",
-                "-E",
-                "UTF8",
-                "--no-sync",
-            ]
-        )
+        auth = ["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"]
+        initdb = [bindir / "initdb", "-D", server.data_dir, *auth, "-E", "UTF8", "--no-sync"]
+        run([*as_server_user(), *initdb])
         with open(server.data_dir / "postgresql.conf", "a") as conf:
             conf.write(SERVER_CONF.format(socket_dir=TOPOLOGY_DIR, port=server.port))
         (server.data_dir / "pg_hba.conf").write_text(HBA_CONF)
     if not is_running(bindir, server):
         start(bindir, server)
-    run(
-        [
-            bindir / "psql",
-            "-h",
-            TOPOLOGY_DIR,
-            "-p",
-            server.port,
-            "-U",
-            "postgres",
-            "-d",
-            "postgres",
-            "-Xq",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-v",
-            f"db_name={DB_NAME}",
-            "-v",
-            f"app_password={passwords['app']}",
-            "-v",
-            f"readonly_password={passwords['readonly']}",
-            "-v",
-            f"replication_password={passwords['replication']}",
-            "-f",
-            ROLES_SQL,
-        ]
-    )
+    variables = {
+        "db_name": DB_NAME,
+        "app_password": passwords["app"],
+        "readonly_password": passwords["readonly"],
+        "replication_password": passwords["replication"],
+    }
+    flags = [part for name, value in variables.items() for part in ("-v", f"{name}={value}")]
+    run(psql_command(bindir, server, "-q", *flags, "-f", ROLES_SQL))
     # The local topology also runs the test suite, which creates test_ databases.
     psql(bindir, server, "ALTER ROLE app CREATEDB")
 
@@ -274,24 +219,16 @@ def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
             f"SELECT pg_drop_replication_slot(slot_name) FROM "
             f"pg_replication_slots WHERE slot_name = '{SLOT}'",
         )
+        source = ["-h", "127.0.0.1", "-p", primary.port, "-U", "replicator"]
+        # -R writes the standby's connection settings, -X stream copies the WAL
+        # the backup needs, -C -S creates the slot that keeps the primary's WAL.
+        backup = ["-D", server.data_dir, "-R", "-X", "stream", "-C", "-S", SLOT]
         run(
             [
                 *as_server_user(),
                 bindir / "pg_basebackup",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                primary.port,
-                "-U",
-                "replicator",
-                "-D",
-                server.data_dir,
-                "-R",
-                "-X",
-                "stream",
-                "-C",
-                "-S",
-                SLOT,
+                *source,
+                *backup,
                 "--checkpoint=fast",
                 "--no-sync",
             ],
@@ -303,10 +240,8 @@ def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
     if not is_running(bindir, server):
         start(bindir, server)
     deadline = time.monotonic() + 30
-    while (
-        psql(bindir, primary, "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'")
-        == "0"
-    ):
+    streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
+    while psql(bindir, primary, streaming) == "0":
         if time.monotonic() > deadline:
             raise TopologyError(f"{server.name} did not start streaming; see {server.log_file}")
         time.sleep(0.1)
@@ -345,19 +280,7 @@ def down(bindir: Path | None) -> None:
     """Stop every server (standby first) and delete the topology directory."""
     for server in reversed(SERVERS):
         if bindir and is_running(bindir, server):
-            run(
-                [
-                    *as_server_user(),
-                    bindir / "pg_ctl",
-                    "-D",
-                    server.data_dir,
-                    "-m",
-                    "immediate",
-                    "-w",
-                    "stop",
-                ],
-                check=False,
-            )
+            pg_ctl(bindir, server, "-m", "immediate", "-w", "stop", check=False)
         stop_leftover(server)
     shutil.rmtree(TOPOLOGY_DIR, ignore_errors=True)
 
