@@ -7,12 +7,12 @@ Three ways a replica fails, and what this module does about each:
   requests skip it without trying. After the cooldown one probe, and only
   one, decides whether it is back.
 - **Hung** (accepts nothing, answers nothing): the connect timeout bounds the
-  wait (``connect_timeout``, libpq's minimum is 2 s). Once one attempt has
-  been waiting longer than ``MULTIDB_REPLICA_CONNECT_WAIT_SECONDS`` (0.25),
-  later requests skip the replica instead of waiting too, and its failure
-  marks it down for the cooldown. So the request that meets the hang (and any
-  that started connecting within the same 0.25 s) pays the timeout once, and
-  no request waits on it twice.
+  wait (``connect_timeout``, libpq's minimum is 2 s). A request that finds
+  another's attempt in flight waits for it, but no longer than
+  ``MULTIDB_REPLICA_CONNECT_WAIT_SECONDS`` (0.5) from that attempt's start,
+  and connects only if it succeeded; otherwise it skips the replica, and the
+  failed attempt marks it down for the cooldown. So one request per cooldown
+  per process pays the timeout, and no request waits on it twice.
 - **Lagging**: a background thread per process measures replay lag every
   ``MULTIDB_REPLICA_LAG_INTERVAL`` seconds (default 1); the router reads the
   last figure from memory, so no request waits for a measurement. A replica
@@ -60,8 +60,8 @@ def cooldown_seconds() -> float:
 
 
 def connect_wait_seconds() -> float:
-    """How long a pending connection attempt may wait before others presume the server hung."""
-    return float(getattr(settings, "MULTIDB_REPLICA_CONNECT_WAIT_SECONDS", 0.25))
+    """How long others wait on a pending connection attempt before presuming the server hung."""
+    return float(getattr(settings, "MULTIDB_REPLICA_CONNECT_WAIT_SECONDS", 0.5))
 
 
 def lag_interval() -> float:
@@ -96,7 +96,8 @@ class Health:
 
     def __init__(self):
         self._states: dict[str, _State] = {}
-        self._attempts: dict[str, dict[int, float]] = {}  # alias -> connection attempts
+        # alias -> connection attempts in flight: (start, set when it ends)
+        self._attempts: dict[str, dict[int, tuple[float, threading.Event]]] = {}
         self._lock = threading.Lock()
         self._monitor_pid = None
 
@@ -143,7 +144,7 @@ class Health:
         Called by the router for a replica it is about to choose. A connection
         already open in this thread is used as it is; otherwise one attempt is
         made, unless the alias is cooling down, or another thread's attempt
-        has already waited longer than ``connect_wait_seconds()``.
+        doesn't succeed within ``connect_wait_seconds()`` of its start.
         """
         if alias not in connections.settings:
             return True, ""  # not a configured database: nothing to judge
@@ -153,17 +154,25 @@ class Health:
         connection = connections[alias]
         if connection.connection is not None or _in_event_loop():
             return True, ""  # connected already, or async code: the query connects later
-        # Attempts may overlap while they are quick; once one has been waiting
-        # longer than connect_wait_seconds(), the server is presumed hung and
-        # later requests skip it instead of hanging on it too.
-        now = time.monotonic()
-        attempt = object()
+        # A request that finds another attempt in flight waits for it, at most
+        # connect_wait_seconds() from that attempt's start: if it succeeds, this
+        # one connects too (attempts overlap, bursts aren't serialised); if it
+        # fails or is still waiting, the server is presumed down or hung and
+        # this request skips it. So only the first attempt can pay the timeout.
         with self._lock:
             attempts = self._attempts.setdefault(alias, {})
-            oldest = min(attempts.values(), default=now)
-            if now - oldest > connect_wait_seconds():
+            oldest = min(attempts.values(), key=lambda attempt: attempt[0], default=None)
+        if oldest is not None:
+            started, finished = oldest
+            waited = finished.wait(max(0.0, connect_wait_seconds() - (time.monotonic() - started)))
+            if not waited:
                 return False, f"{alias} not answering: a connection attempt is still waiting"
-            attempts[id(attempt)] = now
+            left = self.cooling_down(alias)
+            if left:
+                return False, f"{alias} down: cooling down {left:.0f} s"
+        mine = (time.monotonic(), threading.Event())
+        with self._lock:
+            self._attempts[alias][id(mine)] = mine
         try:
             connection.ensure_connection()
         except DatabaseError as error:
@@ -171,7 +180,8 @@ class Health:
             return False, f"{alias} down: cooling down {cooldown_seconds():.0f} s"
         finally:
             with self._lock:
-                del self._attempts[alias][id(attempt)]
+                del self._attempts[alias][id(mine)]
+            mine[1].set()
         self.mark_up(alias)
         return True, ""
 

@@ -148,10 +148,27 @@ def pg_ctl(bindir: Path, server: Server, *args, check=True) -> subprocess.Comple
     return run([*as_server_user(), bindir / "pg_ctl", "-D", server.data_dir, *args], check=check)
 
 
-def start(bindir: Path, server: Server) -> None:
-    # The log file takes the server's output; with stdout/stderr captured and
-    # fds closed, a caller piping this script still sees EOF when it exits.
-    pg_ctl(bindir, server, "-l", server.log_file, "-w", "-t", "60", "start")
+def start(bindir: Path, server: Server, *, attempts: int = 5) -> None:
+    """Start *server*, retrying while its port is briefly taken.
+
+    The ports sit in Linux's ephemeral range (32768-60999), so a client
+    connection elsewhere can hold one for a moment: then the postmaster logs
+    "Address already in use" and a retry a moment later succeeds.
+    """
+    for attempt in range(attempts):
+        # The log file takes the server's output; with stdout/stderr captured
+        # and fds closed, a caller piping this script still sees EOF when it exits.
+        result = pg_ctl(
+            bindir, server, "-l", server.log_file, "-w", "-t", "60", "start", check=False
+        )
+        if result.returncode == 0:
+            return
+        log = server.log_file.read_text() if server.log_file.exists() else ""
+        if "Address already in use" not in log or attempt == attempts - 1:
+            raise TopologyError(
+                f"{server.name} did not start; see {server.log_file}:\n{log[-800:]}"
+            )
+        time.sleep(0.5)
 
 
 def is_running(bindir: Path, server: Server) -> bool:
