@@ -38,10 +38,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project r
 from bench.drill_load import READ_PATHS, Load
 from bench.drill_report import Phase, by_page, report
 from bench.drill_users import PASSWORD
+from bench.processes import topology_missing
 from tests.postgres import servers
 
 ROOT = Path(__file__).resolve().parent.parent
-NEEDED = ("DATABASE_URL", "DATABASE_URL_REPLICA", "DATABASE_URL_REPLICA_SUPERUSER")
 STANDBY = servers.STANDBY
 
 
@@ -72,12 +72,7 @@ def main() -> int:
     )
     parser.add_argument("--seed", type=int, default=1, help="Random seed of the load.")
     args = parser.parse_args()
-    if missing := [name for name in NEEDED if not os.environ.get(name, "").startswith("postgres")]:
-        print(
-            f"bench/drill.py needs the PostgreSQL topology ({', '.join(missing)} unset): "
-            "run it with `make bench-drill`.",
-            file=sys.stderr,
-        )
+    if topology_missing("bench/drill.py", "bench-drill"):
         return 2
 
     started = time.monotonic()

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
 
 from bench.pinning_replay import Standby
-from bench.processes import ROOT, Worker
+from bench.processes import ROOT, Worker, topology_missing
 from bench.table import format_table, ratio
 
 MODES = {
@@ -36,7 +36,6 @@ MODES = {
     "unpinned": "replicas, no pinning (control)",
 }
 SETTINGS = "bench.settings_pinning"
-NEEDED = ("DATABASE_URL", "DATABASE_URL_REPLICA", "DATABASE_URL_REPLICA_SUPERUSER")
 
 
 class ModeWorker(Worker):
@@ -55,12 +54,7 @@ def main() -> int:
     parser.add_argument("--pause-rounds", type=int, default=4, help="Paused rounds per cycle.")
     parser.add_argument("--seed", type=int, default=1, help="Random seed of the load.")
     args = parser.parse_args()
-    if missing := [name for name in NEEDED if not os.environ.get(name, "").startswith("postgres")]:
-        print(
-            f"bench/pinning.py needs the PostgreSQL topology ({', '.join(missing)} unset): "
-            "run it with `make bench-pinning`.",
-            file=sys.stderr,
-        )
+    if topology_missing("bench/pinning.py", "bench-pinning"):
         return 2
 
     started = time.perf_counter()

@@ -21,14 +21,19 @@ def database_env(directory: Path) -> dict[str, str]:
     return env
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    """Run ``manage.py *args`` and return the finished process (output captured)."""
+def run_python(*args, env: dict[str, str], timeout: float = 120) -> subprocess.CompletedProcess:
+    """Run ``python *args`` in the repository and return the finished process (output captured)."""
     return subprocess.run(
-        [sys.executable, "manage.py", *args],
+        [sys.executable, *map(str, args)],
         cwd=REPO,
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run ``manage.py *args`` and return the finished process (output captured)."""
+    return run_python("manage.py", *args, env=env)

@@ -2,22 +2,13 @@
 
 import os
 import subprocess
-import sys
 
-from tests.subprocess_env import REPO
+from tests.subprocess_env import run_python
 
 
 def run_without_binaries(ci: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PG_BINDIR": "/nonexistent", "CI": ci}
-    return subprocess.run(
-        [sys.executable, "scripts/pg_topology.py", "run", "--", "true"],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=False,
-    )
+    return run_python("scripts/pg_topology.py", "run", "--", "true", env=env, timeout=30)
 
 
 def test_missing_binaries_skip_the_postgres_pass_loudly_outside_ci():

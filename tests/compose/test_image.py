@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from tests.compose.conftest import DOCKERFILE, REPO, run, tool
-from tests.subprocess_env import database_env
+from tests.subprocess_env import database_env, run_python
 
 GUNICORN_CONF = REPO / "docker" / "gunicorn.conf.py"
 WAIT_SCRIPT = REPO / "docker" / "web" / "wait_for_databases.py"
@@ -112,15 +112,7 @@ def test_gunicorn_loads_the_wsgi_app_with_this_config(tmp_path):
 
 
 def wait_for_databases(env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(WAIT_SCRIPT)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_python(WAIT_SCRIPT, env=env, timeout=60)
 
 
 def test_wait_for_databases_reports_every_alias_ready(tmp_path):

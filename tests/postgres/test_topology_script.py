@@ -2,12 +2,11 @@
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.subprocess_env import REPO
+from tests.subprocess_env import run_python
 
 pytestmark = pytest.mark.postgres
 
@@ -39,15 +38,7 @@ def topology(command: str, directory: Path) -> subprocess.CompletedProcess:
         "PG_TOPOLOGY_DIR": str(directory),
         "PG_TOPOLOGY_PORT": str(OUTER_PORT + 10),
     }
-    return subprocess.run(
-        [sys.executable, "scripts/pg_topology.py", command],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_python("scripts/pg_topology.py", command, env=env)
 
 
 def test_up_starts_primary_standby_blog_and_shop_and_down_leaves_no_process():
