@@ -9,6 +9,7 @@ from pathlib import Path
 
 import environ
 
+from project import checks  # noqa: F401  (registers project.E001, whatever apps are installed)
 from project.databases import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -62,8 +63,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # Below SessionMiddleware: a write that fails because a primary is down
-    # becomes a 503 "temporarily read-only" page (routers/degraded.py).
+    # A write that fails because a primary is down becomes a 503 "temporarily
+    # read-only" page (routers/degraded.py); the lowest exception handler.
     "routers.degraded.DegradedModeMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -96,7 +97,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Order matters: the first router with an opinion wins. See routers/__init__.py.
 # The replica router asks the app-label router below it for each model's primary.
-DATABASE_ROUTERS = ["routers.PinningReplicaRouter", "routers.AppLabelRouter"]
+DATABASE_ROUTERS = ["routers.replica.PinningReplicaRouter", "routers.app_label.AppLabelRouter"]
 # primary -> its replicas (or {alias: weight}). routers/replica.py lists the forms.
 REPLICA_DATABASES = {"default": ["replica"]}
 # app label -> alias. Apps not listed live in "default".

@@ -1,48 +1,105 @@
 """Copyable database routers for multi-database Django projects.
 
-Each module is one router (or one tool) and can be copied into another project
-alone; ``routers.explain`` is the one small helper they share.
+The shape: flat modules you copy
+--------------------------------
+Each module is one router or one tool. Its docstring ends with a ``Copy
+with:`` line naming every sibling it needs, directly or through another
+sibling; copy those files into one package of your own (any name: the modules
+import each other relatively) and it works there. ``apps.py`` comes along with
+any of them: add your package to ``INSTALLED_APPS`` and ``manage.py check``
+runs the checks of whichever modules you copied. Two tests keep these promises:
+one compares every ``Copy with:`` line with the module's imports, the other
+copies each module with exactly those files into a blank project under another
+package name and proves it there on real SQLite files
+(``tests/routers/test_copying.py``).
 
-Modules
--------
-``routers.app_label``
-    ``AppLabelRouter``: each app's models live in one database. Settings::
+===================  ===============================================  =================
+module               what it gives you                                copy with
+===================  ===============================================  =================
+``app_label``        ``AppLabelRouter``: each app in its own database  explain,
+                     (reads, writes, tables, relations)               replica_sets
+``cross_database``   ``CrossDatabaseQuerySet``: a join across          (nothing)
+                     databases fails early, naming both
+``replica``          ``ReplicaRouter``, ``PinningReplicaRouter``:      explain, health,
+                     reads to replicas, writes to the primary         pinning,
+                     (django-multidb-router's ``multidb``)            replica_sets
+``middleware``       ``PinningRouterMiddleware``: the pin cookie       the same + replica
+``degraded``         ``DegradedModeMiddleware``: 503 while a primary   health,
+                     is down                                          replica_sets
+``pinning``          read-your-writes state (``multidb.pinning``)      (nothing)
+``health``           down, hung and lagging databases                  (nothing)
+``replica_sets``     ``REPLICA_DATABASES``; which alias replicates     (nothing)
+                     which primary (``primary_of``)
+``explain``          ``explain(alias, reason)``: why a query went      (nothing)
+                     where it went
+``checks``           ``DATABASE_ROUTERS`` entries that don't import    (nothing)
+``apps``             registers the checks of the modules present       (nothing)
+===================  ===============================================  =================
 
-        DATABASE_ROUTERS = ["routers.AppLabelRouter"]
-        DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}
-        DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
+Every module depends on Django and the standard library only, besides the
+siblings named. Settings are read on first use and re-read when
+``override_settings`` changes them. In this project the package is also
+installable (``pip install`` of the repository builds a wheel of ``routers``
+alone, with ``py.typed``), and it may be copied under the BSD licence in
+``LICENSE``.
 
-    Apps without a rule stay in ``default``. Tables are created only in their
-    app's database, so ``migrate --database=blog_db`` creates the blog tables
-    and nothing else. Cross-database foreign keys need ``db_constraint=False``
-    and a pair in ``DATABASE_RELATIONS``.
+Settings
+--------
+::
 
-``routers.cross_database``
-    ``CrossDatabaseQuerySet``: use it as a model's manager to turn a lookup
-    that would join across databases (``author__username``) into a
-    ``CrossDatabaseJoinError`` naming both databases, instead of a late
-    "no such table".
+    INSTALLED_APPS += ["routers"]  # runs the system checks below
+    DATABASE_ROUTERS = [
+        "routers.replica.PinningReplicaRouter",
+        "routers.app_label.AppLabelRouter",
+    ]
+    DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}  # app label -> alias
+    DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
+    REPLICA_DATABASES = {"default": ["replica"]}  # primary -> replicas
+    MIDDLEWARE = [
+        "routers.middleware.PinningRouterMiddleware",  # above SessionMiddleware
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "routers.degraded.DegradedModeMiddleware",
+        ...,
+    ]
 
-``routers.replica``
-    ``ReplicaRouter`` and ``PinningReplicaRouter``: reads go to replicas
-    (round-robin or weighted), writes to the primary. A drop-in for
-    django-multidb-router (``multidb``)::
+Router order
+------------
+Django asks each router in ``DATABASE_ROUTERS`` in turn and takes the first
+answer that isn't ``None``. The replica router goes first: it asks the routers
+after it which primary a model is written to, then picks one of that primary's
+replicas, and abstains for primaries without replicas. ``AppLabelRouter``
+answers for every model (apps without a rule go to ``default``), so it goes
+last; routers for special cases (a read-only legacy database) go between
+them. ``AppLabelRouter`` listed first would send every read to a primary;
+``manage.py check`` says so (``routers.E021``).
 
-        REPLICA_DATABASES = {"default": ["replica"]}   # or ["replica"], or weights
+Replicas
+--------
+``REPLICA_DATABASES`` is the one statement of which alias replicates which
+primary: the routers, the apps and the tests all ask ``replica_sets.primary_of``.
+A replica counts as its primary for relations, and is never migrated. For
+tests, also declare each replica a test mirror of its primary, so tests read
+the primary's test database through it::
 
-``routers.pinning``
-    Read-your-writes: ``use_primary_db``, ``db_write``, ``pin_this_thread``
-    and friends (``multidb.pinning``), kept in ``contextvars``; WAL-position
-    pins on PostgreSQL; ``capture_pinning()`` / ``restore_pinning(token)`` for
-    work that runs after the request.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
 
-``routers.middleware``
-    ``PinningRouterMiddleware`` (``multidb.middleware``): reads and writes the
-    pin cookie. Put it above ``SessionMiddleware``.
+Without it (django-multidb-router's settings have none) tests get a separate,
+empty database for the replica; ``routers.W014`` warns, and nothing fails.
 
-``routers.explain``
-    ``explain(alias, reason)``: routers record why they chose an alias, and a
-    trace (the demo's routing panel) reads it back with ``reason_for(alias)``.
+System checks
+-------------
+=====================  =========================================================
+``routers.E001-E006``  ``DATABASE_ROUTING_RULES`` / ``DATABASE_RELATIONS`` name
+                       missing apps or databases, or the router isn't installed
+``routers.E011-E013``  ``REPLICA_DATABASES`` malformed, unknown alias, bad weight
+``routers.W014``       a replica that isn't a test mirror of its primary
+``routers.E020``       a ``DATABASE_ROUTERS`` entry that can't be imported
+``routers.E021``       a router before the replica router takes every
+                       replicated read
+``routers.E030``       ``PinningRouterMiddleware`` below ``SessionMiddleware``
+``routers.W031``       a middleware below ``DegradedModeMiddleware`` that
+                       answers exceptions first
+=====================  =========================================================
 
 Switching from django-multidb-router
 ------------------------------------
@@ -52,42 +109,20 @@ Change the import paths only: ``multidb`` -> ``routers.replica`` (or
 are the same (``REPLICA_DATABASES``, ``MULTIDB_PINNING_SECONDS`` = 15,
 ``MULTIDB_PINNING_COOKIE`` = ``"multidb_pin_writes"``, ``..._SECURE`` /
 ``..._HTTPONLY`` = False, ``..._SAMESITE`` = ``"Lax"``), plus
-``MULTIDB_PINNING_MODE`` (``"lsn"``, the default, or ``"time"``).
+``MULTIDB_PINNING_MODE`` (``"lsn"``, the default, or ``"time"``). A project with
+that library's documented settings passes ``manage.py check`` with
+``routers.W014`` at most, and that library's own test suite passes against
+these modules.
 
-Router order
-------------
-Django asks each router in ``DATABASE_ROUTERS`` in turn and takes the first
-answer that isn't ``None``::
-
-    DATABASE_ROUTERS = ["routers.PinningReplicaRouter", "routers.AppLabelRouter"]
-
-The replica router goes first: it asks the routers after it which primary a
-model is written to, then picks one of that primary's replicas, and abstains
-for primaries without replicas. ``AppLabelRouter`` answers for every model
-(apps without a rule go to ``default``), so it goes last; routers for special
-cases (a read-only legacy database) go between them.
-
-System checks
--------------
-Add ``"routers"`` to ``INSTALLED_APPS`` so ``manage.py check`` validates the
-settings above at start-up (``routers.E001``-``routers.E006`` for app-label
-routing, ``routers.E011``-``routers.E014`` for replicas), naming the setting at
-fault. Its ``AppConfig.ready()`` also hooks write detection onto connections
-that were already open.
-
-Replicas
---------
-Declare each replica as a test mirror of its primary::
-
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-
-The routers treat a mirror as its primary for relations, and never migrate it.
+This ``__init__`` re-exports the public names for convenience; a copy of the
+modules needs no ``__init__`` of its own beyond an empty one.
 """
 
-from routers.app_label import AppLabelRouter, CrossDatabaseRelationError
-from routers.cross_database import CrossDatabaseJoinError, CrossDatabaseQuerySet
-from routers.explain import explain, reason_for, recording
-from routers.pinning import (
+from .app_label import AppLabelRouter, CrossDatabaseRelationError
+from .cross_database import CrossDatabaseJoinError, CrossDatabaseQuerySet
+from .explain import explain, reason_for, recording
+from .health import PrimaryUnavailable
+from .pinning import (
     capture_pinning,
     db_write,
     pin_this_thread,
@@ -97,16 +132,16 @@ from routers.pinning import (
     unpin_this_thread,
     use_primary_db,
 )
-from routers.replica import (
+from .replica import (
     DEFAULT_DB_ALIAS,
     MasterSlaveRouter,
     PinningMasterSlaveRouter,
     PinningReplicaRouter,
-    PrimaryUnavailable,
     ReplicaRouter,
     get_replica,
     get_slave,
 )
+from .replica_sets import primary_of
 
 __all__ = [
     "DEFAULT_DB_ALIAS",
@@ -126,6 +161,7 @@ __all__ = [
     "get_slave",
     "pin_this_thread",
     "pinning_scope",
+    "primary_of",
     "reason_for",
     "recording",
     "restore_pinning",

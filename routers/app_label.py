@@ -2,7 +2,7 @@
 
 Settings::
 
-    DATABASE_ROUTERS = ["routers.AppLabelRouter"]
+    DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]
     DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}
     DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
 
@@ -10,16 +10,16 @@ Apps that have no rule live in ``default``. Each app's tables are created only
 in its own database. Rows may reference rows in another database only across a
 pair listed in ``DATABASE_RELATIONS`` (the foreign key then needs
 ``db_constraint=False``); any other cross-database assignment raises
-``CrossDatabaseRelationError`` naming both databases.
+``CrossDatabaseRelationError`` naming both databases. A relation that involves
+a database this router doesn't route to (another router's) is left to that
+router: ``allow_relation`` abstains.
 
-A replica declared with ``"TEST": {"MIRROR": "<primary>"}`` counts as its
-primary for relations, so a user read from ``replica`` can still be a post's
-author.
+A replica named in ``REPLICA_DATABASES`` counts as its primary for relations
+(``replica_sets.primary_of``), so a user read from ``replica`` can still be a
+post's author.
 
-Depends on Django and on ``routers.explain`` (replace ``explain(alias, why)``
-with ``alias`` to drop it). Add the module to ``INSTALLED_APPS`` through the
-``routers`` package, or import it in an ``AppConfig.ready()``, so that its
-system checks (``routers.E001``-``routers.E006``) run.
+Copy with: ``explain.py``, ``replica_sets.py``. With ``apps.py`` and the package
+in ``INSTALLED_APPS``, ``manage.py check`` reports ``routers.E001``-``routers.E006``.
 """
 
 from collections.abc import Mapping
@@ -32,16 +32,17 @@ from django.db import DEFAULT_DB_ALIAS
 from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
-from routers.explain import explain
+from .explain import explain
+from .replica_sets import primary_of
 
 __all__ = [
     "AppLabelRouter",
     "CrossDatabaseRelationError",
+    "check_app_label_routing",
     "database_for_app",
-    "primary_of",
 ]
 
-ROUTER_PATH = "routers.AppLabelRouter"
+ROUTER_PATH = f"{__name__}.AppLabelRouter"  # the path that works wherever the module is copied
 
 
 class CrossDatabaseRelationError(ValueError):
@@ -70,11 +71,6 @@ def _clear_caches(*, setting, **kwargs):
 def database_for_app(app_label: str) -> str:
     """Return the alias that holds *app_label*'s tables."""
     return routing_rules().get(app_label, DEFAULT_DB_ALIAS)
-
-
-def primary_of(alias: str) -> str:
-    """Return the primary that *alias* mirrors, or *alias* itself."""
-    return settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR") or alias
 
 
 class AppLabelRouter:
@@ -118,7 +114,11 @@ class AppLabelRouter:
         return explain(DEFAULT_DB_ALIAS, "no rule for %s: default", app_label)
 
 
-@checks.register("routers")
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_app_label_routing, "routers")
+
+
 def check_app_label_routing(app_configs=None, **kwargs):
     """Report rules and relations that name missing apps or databases."""
     rules = getattr(settings, "DATABASE_ROUTING_RULES", {})

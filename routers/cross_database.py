@@ -21,10 +21,12 @@ The supported alternative is two queries: fetch the ids from the other
 database, then filter on the key column.
 
 Which database a model lives in is asked of Django's router
-(``router.db_for_write``), so this works with any router. Depends on Django only.
+(``router.db_for_write``, which never names a replica), so this works with any
+router. Only public QuerySet methods are overridden.
+
+Copy with: nothing (Django only).
 """
 
-from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models, router
 from django.db.models import F, Q
@@ -40,8 +42,7 @@ class CrossDatabaseJoinError(ValueError):
 
 def database_of(model) -> str:
     """Return the primary database that holds *model*'s table."""
-    alias = router.db_for_write(model)
-    return settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR") or alias
+    return router.db_for_write(model)
 
 
 def find_crossing(model, lookup: str, *, follows=False):
@@ -146,17 +147,25 @@ class CrossDatabaseQuerySet(models.QuerySet):
                 "first: list(queryset.values_list('pk', flat=True))."
             )
 
-    def _filter_or_exclude_inplace(self, negate, args, kwargs):
-        self._check("exclude" if negate else "filter", [*args, Q(**kwargs)])
-        super()._filter_or_exclude_inplace(negate, args, kwargs)
+    def filter(self, *args, **kwargs):
+        self._check("filter", [*args, Q(**kwargs)])
+        return super().filter(*args, **kwargs)
+
+    def exclude(self, *args, **kwargs):
+        self._check("exclude", [*args, Q(**kwargs)])
+        return super().exclude(*args, **kwargs)
 
     def order_by(self, *field_names):
         self._check("order_by", field_names)
         return super().order_by(*field_names)
 
-    def _values(self, *fields, **expressions):
+    def values(self, *fields, **expressions):
         self._check("values", [*fields, *expressions.values()])
-        return super()._values(*fields, **expressions)
+        return super().values(*fields, **expressions)
+
+    def values_list(self, *fields, flat=False, named=False):
+        self._check("values_list", fields)
+        return super().values_list(*fields, flat=flat, named=named)
 
     def select_related(self, *fields):
         if fields == (None,):
@@ -164,9 +173,13 @@ class CrossDatabaseQuerySet(models.QuerySet):
         self._check("select_related", fields or _non_null_paths(self.model))
         return super().select_related(*fields)
 
-    def _annotate(self, args, kwargs, select=True):
+    def annotate(self, *args, **kwargs):
         self._check("annotate", [*args, *kwargs.values()])
-        return super()._annotate(args, kwargs, select)
+        return super().annotate(*args, **kwargs)
+
+    def alias(self, *args, **kwargs):
+        self._check("alias", [*args, *kwargs.values()])
+        return super().alias(*args, **kwargs)
 
     def aggregate(self, *args, **kwargs):
         self._check("aggregate", [*args, *kwargs.values()])

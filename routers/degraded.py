@@ -1,6 +1,6 @@
 """Degraded mode: while a primary is down, pages that read still render and writes get a 503.
 
-Add it below ``SessionMiddleware`` (so a 503 doesn't try to save a session)::
+Add it to ``MIDDLEWARE``::
 
     MIDDLEWARE = [
         ...,
@@ -9,34 +9,39 @@ Add it below ``SessionMiddleware`` (so a 503 doesn't try to save a session)::
         ...,
     ]
 
-Reads already fall back to a replica (``routers.replica`` with
-``routers.health``). A view that writes fails with a database error; this
-middleware turns that into a clear "temporarily read-only" answer with HTTP
-503 and ``Retry-After``, as HTML (template ``MULTIDB_READ_ONLY_TEMPLATE``,
-default ``"503.html"``, or a built-in page) or JSON for clients that ask for
-it. Nothing is half-written: each write was inside its own transaction, which
-the error rolled back.
+Reads already fall back to a replica (``replica.py`` with ``health.py``). A
+view that writes fails with a database error; this middleware turns that into
+a clear "temporarily read-only" answer with HTTP 503 and ``Retry-After``, as
+HTML (template ``MULTIDB_READ_ONLY_TEMPLATE``, default ``"503.html"``, or a
+built-in page) or JSON for clients that ask for it. Nothing is half-written:
+each write was inside its own transaction, which the error rolled back. A 5xx
+answer never saves the session (``SessionMiddleware`` skips it).
+
+Django hands a view's exception to each middleware's ``process_exception``
+from the bottom of ``MIDDLEWARE`` up, and the first response wins; so a
+middleware listed below this one that answers exceptions itself would hide
+the 503: ``routers.W031``.
 
 When a primary is down, ``db_for_write`` fails fast with ``PrimaryUnavailable``
 for the cooldown; after it, the next write tries the primary again, so writes
 work again without a restart once it is back.
 
-Depends on Django, ``routers.health``, ``routers.replica`` and
-``routers.replica_sets``.
+Copy with: ``health.py``, ``replica_sets.py``.
 """
 
 from django.conf import settings
+from django.core import checks
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpResponse, JsonResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
 
-from routers.health import cooldown_seconds, health
-from routers.replica import PrimaryUnavailable
-from routers.replica_sets import replica_aliases
+from .health import PrimaryUnavailable, cooldown_seconds, health
+from .replica_sets import replica_aliases
 
-__all__ = ["DegradedModeMiddleware", "read_only_response"]
+__all__ = ["DegradedModeMiddleware", "check_exception_middleware", "read_only_response"]
 
 FALLBACK_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 <title>Temporarily read-only</title></head><body><h1>Temporarily read-only</h1>
@@ -101,3 +106,31 @@ def read_only_response(request, retry_after: float):
         response = HttpResponse(body, status=503)
     response["Retry-After"] = str(seconds)
     return response
+
+
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_exception_middleware, "routers")
+
+
+def check_exception_middleware(app_configs=None, **kwargs):
+    """Report middleware below ``DegradedModeMiddleware`` that sees exceptions first."""
+    warnings, below = [], None
+    for path in settings.MIDDLEWARE:
+        try:
+            middleware = import_string(path)
+        except ImportError:
+            continue  # Django reports an unimportable middleware itself
+        if isinstance(middleware, type) and issubclass(middleware, DegradedModeMiddleware):
+            below = path
+        elif below and callable(getattr(middleware, "process_exception", None)):
+            warnings.append(
+                checks.Warning(
+                    f"MIDDLEWARE lists {path!r} below {below!r}. Django asks the lowest "
+                    "middleware first about a view's exception, so if it answers a failed "
+                    "write itself, the client gets that answer instead of the 503.",
+                    hint=f"Move {below!r} below {path!r}.",
+                    id="routers.W031",
+                )
+            )
+    return warnings

@@ -5,8 +5,9 @@ demo's routing panel, a test) wraps work in ``recording()`` and asks
 ``reason_for(alias)`` when a query runs. Outside ``recording()`` the call is a
 single ``ContextVar.get``, so it costs nothing on the hot path.
 
-This is the one shared helper the router modules depend on. A router copied
-alone can replace ``explain(alias, reason)`` with ``alias``.
+The router modules share it, so a trace can say why for every one of them.
+
+Copy with: nothing (the standard library only).
 """
 
 from collections.abc import Iterator

@@ -22,21 +22,27 @@ For each request it:
   deletes the cookie.
 
 Works under WSGI and ASGI (sync and async capable), and also when called
-old-style through ``process_request`` / ``process_response``. Depends on
-Django, ``routers.pinning``, ``routers.replica`` and ``routers.health``; the
-router it serves is ``routers.PinningReplicaRouter``.
+old-style through ``process_request`` / ``process_response``. The router it
+serves is ``replica.PinningReplicaRouter``. Listed below
+``SessionMiddleware``, it would miss the session saved at login, and the next
+request could read a replica that hasn't got it yet: ``routers.E030``.
+
+Copy with: ``explain.py``, ``health.py``, ``pinning.py``, ``replica.py``, ``replica_sets.py``.
 """
 
-import time
 from contextlib import contextmanager
 
+from django.conf import settings
+from django.core import checks
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.module_loading import import_string
 
-from routers.health import health
-from routers.pinning import (
+from .health import health
+from .pinning import (
     Pin,
     decode_pins,
     encode_pins,
+    now,
     pin_state_preserved,
     pin_this_thread,
     pinning_cookie,
@@ -48,11 +54,12 @@ from routers.pinning import (
     pins_after,
     unpin_this_thread,
 )
-from routers.replica import caught_up, replica_sets
+from .replica import caught_up, replica_sets
 
 __all__ = [
     "READ_ONLY_METHODS",
     "PinningRouterMiddleware",
+    "check_middleware_order",
     "pinning_cookie",
     "pinning_cookie_httponly",
     "pinning_cookie_samesite",
@@ -129,7 +136,7 @@ class PinningRouterMiddleware(MiddlewareMixin):
             response.delete_cookie(pinning_cookie(), samesite=pinning_cookie_samesite())
             return
         newest = max(pin.written_at for pin in pins.values())
-        remaining = max(1, round(pinning_seconds() - max(0.0, time.time() - newest)))
+        remaining = max(1, round(pinning_seconds() - max(0.0, now() - newest)))
         self._set_cookie(response, encode_pins(pins), remaining)
 
     @staticmethod
@@ -142,3 +149,38 @@ class PinningRouterMiddleware(MiddlewareMixin):
             httponly=pinning_cookie_httponly(),
             samesite=pinning_cookie_samesite(),
         )
+
+
+SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+
+
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_middleware_order, "routers")
+
+
+def check_middleware_order(app_configs=None, **kwargs):
+    """Report ``PinningRouterMiddleware`` listed below ``SessionMiddleware``."""
+    position = {}
+    for index, path in enumerate(settings.MIDDLEWARE):
+        try:
+            middleware = import_string(path)
+        except ImportError:
+            continue  # Django reports an unimportable middleware itself
+        if isinstance(middleware, type) and issubclass(middleware, PinningRouterMiddleware):
+            position.setdefault("pinning", (index, path))
+        elif path == SESSION_MIDDLEWARE:
+            position.setdefault("session", (index, path))
+    if "pinning" in position and "session" in position:
+        (pinning_at, path), (session_at, _) = position["pinning"], position["session"]
+        if pinning_at > session_at:
+            return [
+                checks.Error(
+                    f"MIDDLEWARE lists {path!r} below SessionMiddleware, so the session "
+                    "saved at login is not seen as a write: the next request may read a "
+                    "replica that doesn't have it yet, and the user looks logged out.",
+                    hint=f"Move {path!r} above {SESSION_MIDDLEWARE!r}.",
+                    id="routers.E030",
+                )
+            ]
+    return []

@@ -22,8 +22,13 @@ Background work: ``token = capture_pinning()`` in the request (after the
 commit), pass the string along, and wrap the work in
 ``with restore_pinning(token):``.
 
-Depends on Django only. ``routers.replica`` and ``routers.middleware`` build on
-it.
+Writes are detected by an execute wrapper that each connection gets when it
+is created (``connection_created``), from the moment this module is imported.
+A connection opened before that (by a system check, say) is watched only once
+``ready()`` runs: ``apps.py`` calls it, or call ``pinning.ready()`` from your
+own ``AppConfig.ready()``.
+
+Copy with: nothing (Django only). ``replica.py`` and ``middleware.py`` build on it.
 """
 
 import re
@@ -43,10 +48,15 @@ __all__ = [
     "Pin",
     "PinningScope",
     "UsePrimaryDB",
+    "add_permanent_wrapper",
     "capture_pinning",
     "current_scope",
+    "current_wal_position",
     "db_write",
+    "format_lsn",
+    "in_atomic_block",
     "mark_as_write",
+    "now",
     "pin_this_thread",
     "pinning_cookie",
     "pinning_cookie_httponly",
@@ -59,6 +69,7 @@ __all__ = [
     "unpin_this_thread",
     "use_master",
     "use_primary_db",
+    "wal_position",
     "watch_open_connections",
 ]
 
@@ -92,6 +103,11 @@ def pinning_seconds() -> int:
 def pinning_mode() -> str:
     """``"lsn"`` (default): WAL positions where the primary is PostgreSQL; ``"time"``: windows."""
     return getattr(settings, "MULTIDB_PINNING_MODE", "lsn")
+
+
+def now() -> float:
+    """The wall-clock time that pins are stamped and aged with (a seam for tests)."""
+    return time.time()
 
 
 # ------------------------------------------------------------------------------
@@ -203,7 +219,7 @@ class Pin:
     lsn: int | None = None
 
     def age(self) -> float:
-        return max(0.0, time.time() - self.written_at)
+        return max(0.0, now() - self.written_at)
 
     def expired(self) -> bool:
         return self.age() >= pinning_seconds()
@@ -231,9 +247,9 @@ def decode_pins(value: str | None) -> dict[str, Pin]:
     """
     if not value or len(value) > MAX_TOKEN_LENGTH:
         return {}
-    now = time.time()
+    current = now()
     if value == "y":
-        return {ALL_PRIMARIES: Pin(now)}
+        return {ALL_PRIMARIES: Pin(current)}
     pins = {}
     for entry in value.strip('"').split("|")[:16]:
         match = _ENTRY.match(entry)
@@ -243,7 +259,7 @@ def decode_pins(value: str | None) -> dict[str, Pin]:
         lsn_value = int(lsn) if lsn else None
         if lsn_value is not None and lsn_value >= 2**64:
             continue
-        pin = Pin(min(float(written_at), now), lsn_value)
+        pin = Pin(min(float(written_at), current), lsn_value)
         if not pin.expired():
             pins[alias] = pin
     return pins
@@ -297,17 +313,32 @@ def _watch_writes(sender, connection, **kwargs):
     scope comes from the context, so sync_to_async threads report to their
     request's scope.
     """
-    if not getattr(connection, "_multidb_watched", False):
-        # First in the list: Django's execute_wrapper() blocks pop the *last*
-        # wrapper when they end, which must never be this permanent one.
-        connection.execute_wrappers.insert(0, _detector(connection.alias))
-        connection._multidb_watched = True
+    add_permanent_wrapper(connection, __name__, _detector(connection.alias))
+
+
+def add_permanent_wrapper(connection, name: str, wrapper) -> None:
+    """Give *connection* the execute wrapper *wrapper* for good, once per *name*.
+
+    It goes first in ``execute_wrappers``: Django's ``execute_wrapper()``
+    blocks pop the *last* wrapper when they end, which must never be a
+    permanent one. The routing trace hangs its recorder on connections this
+    way too.
+    """
+    attached = connection.__dict__.setdefault("_permanent_wrappers", set())
+    if name not in attached:
+        connection.execute_wrappers.insert(0, wrapper)
+        attached.add(name)
 
 
 def watch_open_connections() -> None:
     """Watch connections that were already open when this module was imported."""
     for connection in connections.all(initialized_only=True):
         _watch_writes(None, connection)
+
+
+def ready() -> None:
+    """Watch the connections opened so far (called from ``apps.py``)."""
+    watch_open_connections()
 
 
 def _detector(alias: str):
@@ -323,9 +354,9 @@ def _detector(alias: str):
 def pins_after(scope: PinningScope, primaries) -> dict[str, Pin]:
     """The scope's pins plus a fresh one for each of *primaries*, positioned after its commit."""
     pins = {alias: pin for alias, pin in scope.pins.items() if not pin.expired()}
-    now = time.time()
+    written_at = now()
     for alias in primaries:
-        pins[alias] = Pin(now, current_wal_position(alias))
+        pins[alias] = Pin(written_at, current_wal_position(alias))
     return pins
 
 
@@ -355,18 +386,35 @@ def restore_pinning(token: str) -> Iterator[PinningScope]:
 
 
 def current_wal_position(alias: str) -> int | None:
-    """The primary's WAL position now, or None when it can't be known."""
+    """The primary's committed WAL position now, for a pin; None means time mode."""
     connection = connections[alias]
-    if pinning_mode() != "lsn" or connection.vendor != "postgresql":
+    if pinning_mode() != "lsn" or in_atomic_block(connection):
+        return None  # time mode; or not committed yet: the commit record comes later
+    return wal_position(alias)
+
+
+def wal_position(alias: str) -> int | None:
+    """*alias*'s ``pg_current_wal_lsn()`` in bytes from 0/0; None off PostgreSQL or on error."""
+    connection = connections[alias]
+    if connection.vendor != "postgresql":
         return None
-    if connection.in_atomic_block:
-        return None  # not committed yet: the commit record comes later
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
             return int(cursor.fetchone()[0])
     except DatabaseError:
         return None
+
+
+def in_atomic_block(connection) -> bool:
+    """Whether *connection* is inside ``transaction.atomic()``.
+
+    ``in_atomic_block`` is the flag ``atomic()`` itself keeps, but it is not
+    documented; the public ``transaction.get_autocommit()`` would open a
+    connection to answer. tests/routers/test_django_internals.py fails
+    loudly if an upgrade changes it.
+    """
+    return connection.in_atomic_block
 
 
 def replay_position(alias: str) -> int | None:

@@ -6,7 +6,10 @@ Switch from django-multidb-router by changing import paths only: ``multidb`` is
 
 Settings::
 
-    DATABASE_ROUTERS = ["routers.PinningReplicaRouter", "routers.AppLabelRouter"]
+    DATABASE_ROUTERS = [
+        "routers.replica.PinningReplicaRouter",  # first: see "Router order" below
+        "routers.app_label.AppLabelRouter",
+    ]
 
     REPLICA_DATABASES = ["replica"]                    # replicas of "default"
     REPLICA_DATABASES = {"default": ["replica"],       # a replica set per primary
@@ -14,43 +17,51 @@ Settings::
     REPLICA_DATABASES = {"replica": 80, "default": 20}  # weights (of "default")
     REPLICA_DATABASES = {"default": {"replica": 80, "default": 20}}
 
-Each replica must be declared a test mirror of its primary
-(``"TEST": {"MIRROR": "default"}``); ``routers.E014`` says so otherwise.
+For tests, declare each replica a test mirror of its primary
+(``"TEST": {"MIRROR": "default"}``); ``routers.W014`` explains what tests see
+otherwise.
 
-Which primary a model lives in is asked of the routers listed *after* this one
-(``db_for_write``), so app-label routing composes: a blog read goes to a
-replica of ``blog_db``, never to a replica of another primary. Alone, every
-model's primary is ``default``, as in django-multidb-router.
+Router order: which primary a model lives in is asked of the routers listed
+*after* this one (``db_for_write``), so app-label routing composes: a blog
+read goes to a replica of ``blog_db``, never to a replica of another primary.
+Alone, every model's primary is ``default``, as in django-multidb-router. A
+router listed *before* it that answers ``db_for_read`` for every replicated
+model leaves no read for the replicas: ``routers.E021``.
 
 ``PinningReplicaRouter`` sends a read to the primary instead when the context
 is pinned (``use_primary_db``, ``pin_this_thread``, a POST), when the primary
 is in a transaction, when this request wrote to it, or while no replica has
-replayed the client's last write (``routers.pinning``). Reasons are recorded
-with ``routers.explain``.
+replayed the client's last write (``pinning.py``). Reasons are recorded with
+``explain.py``.
 
-Depends on Django, ``routers.pinning`` and ``routers.explain``.
+Copy with: ``explain.py``, ``health.py``, ``pinning.py``, ``replica_sets.py``.
 """
 
 import warnings
 
-from django.db import OperationalError, connections, router
+from django.apps import apps
+from django.conf import settings
+from django.core import checks
+from django.db import connections, router
+from django.utils.module_loading import import_string
 
-from routers import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
-from routers.explain import explain
-from routers.health import health
-from routers.pinning import (
+from . import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
+from .explain import explain
+from .health import PrimaryUnavailable, health
+from .pinning import (
     ALL_PRIMARIES,
     current_scope,
     db_write,  # noqa: F401  (multidb re-exports it too)
     format_lsn,
+    in_atomic_block,
     replay_position,
     this_thread_is_pinned,
 )
-from routers.replica_sets import (
+from .replica_sets import (
     DEFAULT_DB_ALIAS,
     get_replica,
-    group_of,
     is_weighted,
+    primary_of,
     replica_aliases,
     replica_sets,
     rotation,
@@ -64,6 +75,7 @@ __all__ = [
     "PinningReplicaRouter",
     "ReplicaRouter",
     "caught_up",
+    "check_router_order",
     "get_replica",
     "get_slave",
     "replica_sets",
@@ -78,15 +90,6 @@ def get_slave():
         stacklevel=2,
     )
     return get_replica()
-
-
-class PrimaryUnavailable(OperationalError):
-    """Writes can't go anywhere: the primary is down (see routers.degraded)."""
-
-    def __init__(self, primary: str, retry_after: float):
-        super().__init__(f"{primary} is down; writes are refused for {retry_after:.0f} s")
-        self.primary = primary
-        self.retry_after = retry_after
 
 
 def _monitored_pairs():
@@ -121,7 +124,7 @@ class ReplicaRouter:
 
     def allow_relation(self, obj1, obj2, **hints):
         """Rows of one primary relate, whichever of its replicas they were read from."""
-        if group_of(obj1._state.db) == group_of(obj2._state.db):
+        if primary_of(obj1._state.db) == primary_of(obj2._state.db):
             return True
         return None
 
@@ -260,16 +263,92 @@ def in_transaction(primary: str) -> bool:
     database (the embedded SQLite default) can.
     """
     connection = connections[primary]
-    if not connection.in_atomic_block:
+    if not in_atomic_block(connection):
         return False
-    if all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks):
+    if only_testcase_atomics(connection):
         return not any(_same_database(primary, alias) for alias, _ in replica_sets()[primary])
     return True
+
+
+def only_testcase_atomics(connection) -> bool:
+    """Whether every open ``atomic()`` block on *connection* is a TestCase's own.
+
+    No public API says so: TestCase marks the blocks it opens with
+    ``_from_testcase`` and the connection keeps them in ``atomic_blocks``, both
+    private. tests/routers/test_django_internals.py fails loudly if an upgrade
+    changes either.
+    """
+    return all(getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
 def _same_database(primary: str, replica: str) -> bool:
     first, second = connections[primary].settings_dict, connections[replica].settings_dict
     return all(first.get(key) == second.get(key) for key in ("NAME", "HOST", "PORT"))
+
+
+# ------------------------------------------------------------------------------
+# System checks
+# ------------------------------------------------------------------------------
+
+
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_router_order, "routers")
+
+
+def check_router_order(app_configs=None, **kwargs):
+    """Report routers listed before the replica router that take every replicated read."""
+    loaded = []
+    for entry in settings.DATABASE_ROUTERS:
+        try:
+            loaded.append(import_string(entry)() if isinstance(entry, str) else entry)
+        except ImportError:
+            return []  # routers.E020 reports it
+    position = next((i for i, r in enumerate(loaded) if isinstance(r, ReplicaRouter)), None)
+    if position is None or not position or not replica_sets():
+        return []
+    replica_router, later = loaded[position], loaded[position + 1 :]
+    replicated = [m for m in apps.get_models() if _primary_for(m, later) in replica_sets()]
+    if not replicated:
+        return []
+    errors = []
+    for earlier in loaded[:position]:
+        taken = [m for m in replicated if _answers_read(earlier, m)]
+        if len(taken) == len(replicated):
+            name = _describe(earlier)
+            errors.append(
+                checks.Error(
+                    f"DATABASE_ROUTERS lists {name} before {_describe(replica_router)}, and "
+                    f"{name} answers db_for_read for every model that has replicas, so no "
+                    "read ever reaches a replica.",
+                    hint=f"Move {_describe(replica_router)} above {name} in DATABASE_ROUTERS: "
+                    "it asks the routers after it where each model is written.",
+                    id="routers.E021",
+                )
+            )
+    return errors
+
+
+def _primary_for(model, routers) -> str:
+    for other in routers:
+        method = getattr(other, "db_for_write", None)
+        alias = method(model) if method else None
+        if alias:
+            return alias
+    return DEFAULT_DB_ALIAS
+
+
+def _answers_read(other, model) -> bool:
+    method = getattr(other, "db_for_read", None)
+    try:
+        return method is not None and method(model) is not None
+    except Exception:
+        return False  # a router that can't answer without a request says nothing here
+
+
+def _describe(router_object) -> str:
+    cls = type(router_object)
+    return f"{cls.__module__}.{cls.__qualname__}"
 
 
 class _DeprecationMixin:

@@ -11,9 +11,14 @@
 is normalised to ``{primary: ((alias, weight), ...)}``. Picks rotate with
 smooth weighted round-robin (as in nginx): over every ``sum(weights)`` picks
 each member appears ``weight`` times, spread out rather than in bursts.
-``routers.E011``-``routers.E014`` check the setting.
+This module is the one place that knows which alias is a replica of which
+primary (``primary_of``, ``replica_aliases``): every router, app and test asks
+it. ``REPLICA_DATABASES`` is the production setting, so the answer never
+depends on ``TEST["MIRROR"]``, which only tells Django's test runner what to
+create. ``routers.E011``-``routers.E013`` check the setting; ``routers.W014``
+warns about a replica that tests would see as a separate, empty database.
 
-Used by ``routers.replica``; depends on Django only.
+Copy with: nothing (Django only).
 """
 
 import random
@@ -31,9 +36,9 @@ __all__ = [
     "DEFAULT_DB_ALIAS",
     "check_replica_databases",
     "get_replica",
-    "group_of",
     "is_weighted",
     "normalise",
+    "primary_of",
     "replica_aliases",
     "replica_sets",
     "rotation",
@@ -128,7 +133,7 @@ def is_weighted(primary: str) -> bool:
     return len({weight for _, weight in replica_sets()[primary]}) > 1
 
 
-def group_of(alias: str | None) -> str | None:
+def primary_of(alias: str | None) -> str | None:
     """The primary whose data *alias* serves: itself, or the primary it replicates."""
     return _groups().get(alias, alias)
 
@@ -138,6 +143,11 @@ def replica_aliases() -> set[str]:
     return set(_groups())
 
 
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_replica_databases, "routers")
+
+
 def get_replica(primary: str = DEFAULT_DB_ALIAS) -> str:
     """Return the next replica of *primary* (the primary itself when it has none)."""
     if primary not in replica_sets():
@@ -145,7 +155,6 @@ def get_replica(primary: str = DEFAULT_DB_ALIAS) -> str:
     return rotation(primary).next()
 
 
-@checks.register("routers")
 def check_replica_databases(app_configs=None, **kwargs):
     """Report REPLICA_DATABASES entries that Django can't route to safely."""
     raw = getattr(settings, "REPLICA_DATABASES", None)
@@ -182,11 +191,15 @@ def check_replica_databases(app_configs=None, **kwargs):
             mirror = settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR")
             if alias != primary and alias in settings.DATABASES and mirror != primary:
                 errors.append(
-                    checks.Error(
-                        f"Replica {alias!r} is not declared as a test mirror of {primary!r}.",
+                    checks.Warning(
+                        f"Replica {alias!r} is not declared as a test mirror of {primary!r}, "
+                        f"so tests get a separate, empty test database for {alias!r}: a test "
+                        f"that reads through it won't see rows written to {primary!r}, and "
+                        "its tables don't exist (replicas are never migrated). Routing is "
+                        "unaffected.",
                         hint=f'Set DATABASES[{alias!r}]["TEST"] = {{"MIRROR": {primary!r}}}, '
                         "so tests read the primary's test database through it.",
-                        id="routers.E014",
+                        id="routers.W014",
                     )
                 )
     return errors

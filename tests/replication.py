@@ -4,7 +4,7 @@ import time
 
 from django.db import connections
 
-from apps.core.topology import mirror_of
+from routers.replica_sets import primary_of
 
 
 def wait_for_replay(replica: str = "replica", *, timeout: float = 10.0) -> None:
@@ -17,7 +17,7 @@ def wait_for_replay(replica: str = "replica", *, timeout: float = 10.0) -> None:
     standby = connections[replica]
     if standby.vendor != "postgresql":
         return
-    with connections[mirror_of(replica)].cursor() as cursor:
+    with connections[primary_of(replica)].cursor() as cursor:
         cursor.execute("SELECT pg_current_wal_lsn()")
         (target,) = cursor.fetchone()
     deadline = time.monotonic() + timeout

@@ -9,7 +9,6 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db import connections
 
-        from apps.core import checks  # noqa: F401  (registers the system checks)
         from apps.core.middleware import attach_recorder
 
         # Connections opened before this point never send connection_created again.

@@ -22,6 +22,7 @@ from django.dispatch import receiver
 from django.template.loader import render_to_string
 
 from routers.explain import reason_for, recording
+from routers.pinning import add_permanent_wrapper
 
 MAX_ROWS = 300  # rows shown in the panel; the header counts every query
 NO_DECISION = "no router call: .using() or a raw cursor"
@@ -68,11 +69,7 @@ _current: ContextVar[QueryTrace | None] = ContextVar("routing_trace", default=No
 @receiver(connection_created)
 def attach_recorder(sender=None, connection=None, **kwargs):
     """Give *connection* the wrapper that feeds the current trace (once per connection)."""
-    if not getattr(connection, "_routing_trace_attached", False):
-        # First in the list: Django's execute_wrapper() blocks pop the *last*
-        # wrapper when they end, which must never be this permanent one.
-        connection.execute_wrappers.insert(0, _recorder(connection.alias))
-        connection._routing_trace_attached = True
+    add_permanent_wrapper(connection, __name__, _recorder(connection.alias))
 
 
 def _recorder(alias: str):

@@ -10,7 +10,7 @@ from apps.blog.models import Post
 from apps.core.topology import describe_databases
 from apps.shop.models import Order
 from routers.health import cooldown_seconds, health, lag_interval, max_lag
-from routers.replica import replica_sets
+from routers.replica_sets import replica_sets
 
 
 def row_counts() -> list[tuple[str, str, int | None, str]]:
@@ -106,8 +106,6 @@ def database_health() -> list[DatabaseHealth]:
         lag = health.lag(alias)
         if alias in replica_reads:
             taking_reads, serves = replica_reads[alias]
-        elif info.mirror_of:
-            taking_reads, serves = False, "no reads: not in REPLICA_DATABASES"
         else:
             taking_reads, serves = _primary_serves(alias, left, sets, replica_reads)
         rows.append(
@@ -115,7 +113,7 @@ def database_health() -> list[DatabaseHealth]:
                 alias=alias,
                 vendor=info.vendor,
                 role=info.role,
-                replica_of=info.mirror_of,
+                replica_of=info.replica_of,
                 state=_state(alias, left),
                 cooling_down_seconds=_whole_seconds(left),
                 lag_seconds=None if lag is None else round(lag.seconds, 3),

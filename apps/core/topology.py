@@ -6,6 +6,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
+from routers.replica_sets import primary_of
+
 
 @dataclass(frozen=True)
 class DatabaseInfo:
@@ -14,17 +16,18 @@ class DatabaseInfo:
     role: str
     location: str
     app_labels: list[str] = field(default_factory=list)
-    mirror_of: str | None = None
+    replica_of: str | None = None
 
 
-def mirror_of(alias: str) -> str | None:
-    """Return the primary *alias* is a read replica (test mirror) of, if any."""
-    return settings.DATABASES[alias].get("TEST", {}).get("MIRROR") or None
+def replica_of(alias: str) -> str | None:
+    """Return the primary *alias* is a replica of (``REPLICA_DATABASES``), or None."""
+    primary = primary_of(alias)
+    return None if primary == alias else primary
 
 
 def primary_aliases() -> list[str]:
     """Return the writable aliases, ``default`` first: the order to migrate them in."""
-    aliases = [alias for alias in settings.DATABASES if not mirror_of(alias)]
+    aliases = [alias for alias in settings.DATABASES if not replica_of(alias)]
     return sorted(aliases, key=lambda alias: (alias != DEFAULT_DB_ALIAS, alias))
 
 
@@ -41,7 +44,7 @@ def describe_databases() -> list[DatabaseInfo]:
     """Return one DatabaseInfo per configured alias, in settings order."""
     infos = []
     for alias, config in settings.DATABASES.items():
-        primary = mirror_of(alias)
+        primary = replica_of(alias)
         if primary:
             role, labels = f"replica of {primary}", apps_in(primary)
         else:
@@ -54,7 +57,7 @@ def describe_databases() -> list[DatabaseInfo]:
                 role=role,
                 location=_location(config),
                 app_labels=labels,
-                mirror_of=primary,
+                replica_of=primary,
             )
         )
     return infos

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from django.db import connections
 from django.db.models import Model
 
-from apps.core.topology import mirror_of
-from routers import reason_for, recording
+from routers import primary_of, reason_for, recording
 
 
 @dataclass
@@ -26,12 +25,12 @@ class ServedRead:
 
     @property
     def from_replica(self) -> bool:
-        return self.alias is not None and mirror_of(self.alias) is not None
+        return self.alias is not None and primary_of(self.alias) != self.alias
 
     @property
     def primary(self) -> str | None:
         """The primary behind the alias: itself, or the database it replicates."""
-        return None if self.alias is None else mirror_of(self.alias) or self.alias
+        return primary_of(self.alias)
 
 
 @contextmanager

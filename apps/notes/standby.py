@@ -17,9 +17,9 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import psycopg
-from django.db import DatabaseError, connections
 
 from routers import recording
+from routers.pinning import format_lsn, wal_position
 
 CONNECT_TIMEOUT_S = 3
 PAUSE_WAIT_S = 3  # "pause requested" becomes "paused" at the next WAL record
@@ -54,11 +54,6 @@ class ReplayStatus:
         if self.primary_position is None or self.replay_position is None:
             return None
         return max(0, self.primary_position - self.replay_position)
-
-
-def format_lsn(position: int) -> str:
-    """Write a WAL position the way PostgreSQL does: ``0/3000060``."""
-    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
 
 
 @contextmanager
@@ -112,17 +107,10 @@ def replay_status(*, url: str, primary: str = "default") -> ReplayStatus:
 
 def current_wal_position(alias: str) -> int | None:
     """*alias*'s ``pg_current_wal_lsn()`` through its Django connection; None off PostgreSQL."""
-    connection = connections[alias]
-    if connection.vendor != "postgresql":
-        return None
-    try:
-        # A fresh recording: the trace then shows this raw query as "no router
-        # call" instead of the last routing reason recorded for the alias.
-        with recording(), connection.cursor() as cursor:
-            cursor.execute("SELECT pg_current_wal_lsn() - '0/0'::pg_lsn")
-            return int(cursor.fetchone()[0])
-    except DatabaseError:
-        return None
+    # A fresh recording: the trace then shows this raw query as "no router
+    # call" instead of the last routing reason recorded for the alias.
+    with recording():
+        return wal_position(alias)
 
 
 def _describe(error: psycopg.Error, *, url: str) -> str:

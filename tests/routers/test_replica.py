@@ -99,7 +99,7 @@ def test_rows_read_from_a_replica_relate_to_rows_of_its_primary():
         ("replica", ["routers.E011"]),
         (["nowhere"], ["routers.E012"]),
         ({"replica": 0}, ["routers.E013"]),
-        ({"default": ["shop_db"]}, ["routers.E014"]),
+        ({"default": ["shop_db"]}, ["routers.W014"]),
         ({"default": {"replica": 4, "default": 1}}, []),
     ],
 )

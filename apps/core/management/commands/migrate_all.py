@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, router
 from django.db.migrations.executor import MigrationExecutor
 
-from apps.core.topology import mirror_of, primary_aliases
+from apps.core.topology import primary_aliases, replica_of
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
                 f"{len(tables)} tables"
             )
         for alias in connections:
-            if primary := mirror_of(alias):
+            if primary := replica_of(alias):
                 self.stdout.write(
                     f"{alias:<10} skipped: a replica of {primary}, which gives it its schema"
                 )

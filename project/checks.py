@@ -1,4 +1,9 @@
-"""System checks for the environment-driven database configuration."""
+"""``project.E001``: every ``DATABASE_URL*`` variable that couldn't be used, by name.
+
+Registered when the settings module imports this one, so the check runs
+whichever apps are installed; ``project/startup.py`` turns its errors into a
+refusal to start under gunicorn and uvicorn.
+"""
 
 from django.conf import settings
 from django.core import checks
