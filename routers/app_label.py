@@ -18,8 +18,10 @@ A replica named in ``REPLICA_DATABASES`` counts as its primary for relations
 (``replica_sets.primary_of``), so a user read from ``replica`` can still be a
 post's author.
 
-Copy with: ``explain.py``, ``replica_sets.py``. With ``apps.py`` and the package
-in ``INSTALLED_APPS``, ``manage.py check`` reports ``routers.E001``-``routers.E006``.
+With ``apps.py`` and the package in ``INSTALLED_APPS``, ``manage.py check``
+reports ``routers.E001``-``routers.E006``.
+
+Copy with: ``explain.py``, ``replica_sets.py``.
 """
 
 from collections.abc import Mapping

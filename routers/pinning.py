@@ -28,7 +28,9 @@ A connection opened before that (by a system check, say) is watched only once
 ``ready()`` runs: ``apps.py`` calls it, or call ``pinning.ready()`` from your
 own ``AppConfig.ready()``.
 
-Copy with: nothing (Django only). ``replica.py`` and ``middleware.py`` build on it.
+The routers in ``replica.py`` and the middleware in ``middleware.py`` build on it.
+
+Copy with: nothing (Django only).
 """
 
 import re

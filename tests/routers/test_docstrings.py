@@ -1,0 +1,70 @@
+"""Each module of routers/ names, in its ``Copy with:`` line, exactly the siblings it needs.
+
+The line is what a user reads before copying a module into another project,
+so it must match the module's imports, followed through every sibling they
+reach. Imports of siblings are relative, so the copy works under any package
+name; ``tests/routers/test_copying.py`` then proves each module in a blank
+project with exactly those files.
+"""
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).resolve().parents[2] / "routers"
+MODULES = sorted(path.stem for path in PACKAGE.glob("*.py") if path.stem != "__init__")
+COPY_WITH = re.compile(r"^Copy with:(.*?)(?:\n\n|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def declared(module: str) -> set[str]:
+    """The module names listed in the docstring's ``Copy with:`` line."""
+    docstring = ast.get_docstring(ast.parse((PACKAGE / f"{module}.py").read_text())) or ""
+    match = COPY_WITH.search(docstring)
+    assert match, f"routers/{module}.py has no 'Copy with:' line in its docstring"
+    return set(re.findall(r"``(\w+)\.py``", match.group(1)))
+
+
+def sibling_imports(module: str) -> set[str]:
+    """The siblings *module* imports directly; absolute imports of the package fail."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    siblings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 1:
+            if node.module:
+                siblings.add(node.module.split(".")[0])
+            else:
+                siblings.update(alias.name for alias in node.names)
+        names = [alias.name for alias in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom) and node.level == 0:
+            names = [node.module or ""]
+        for name in names:
+            assert name != "routers" and not name.startswith("routers."), (
+                f"routers/{module}.py imports {name!r} absolutely; import siblings "
+                "relatively (from .explain import explain) so a renamed copy still works"
+            )
+    return siblings
+
+
+def needed(module: str) -> set[str]:
+    """Every sibling *module* reaches through its imports, itself excluded."""
+    seen, todo = set(), [module]
+    while todo:
+        for sibling in sibling_imports(todo.pop()) - seen:
+            seen.add(sibling)
+            todo.append(sibling)
+    return seen - {module}
+
+
+@pytest.mark.parametrize("module", MODULES)
+def test_copy_with_line_names_exactly_the_siblings_the_imports_reach(module):
+    assert declared(module) == needed(module), (
+        f"routers/{module}.py: the docstring says copy with {sorted(declared(module))}, "
+        f"its imports need {sorted(needed(module))}"
+    )
+
+
+def test_every_module_is_covered():
+    """A module added later is checked too: the list comes from the folder."""
+    assert {"app_label", "apps", "explain", "replica", "middleware", "degraded"} <= set(MODULES)
