@@ -8,22 +8,14 @@ project with exactly those files.
 """
 
 import ast
-import re
-from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[2] / "routers"
+from tests.blank_project import REPO
+from tests.blank_project import copy_with as declared
+
+PACKAGE = REPO / "routers"
 MODULES = sorted(path.stem for path in PACKAGE.glob("*.py") if path.stem != "__init__")
-COPY_WITH = re.compile(r"^Copy with:(.*?)(?:\n\n|\Z)", re.MULTILINE | re.DOTALL)
-
-
-def declared(module: str) -> set[str]:
-    """The module names listed in the docstring's ``Copy with:`` line."""
-    docstring = ast.get_docstring(ast.parse((PACKAGE / f"{module}.py").read_text())) or ""
-    match = COPY_WITH.search(docstring)
-    assert match, f"routers/{module}.py has no 'Copy with:' line in its docstring"
-    return set(re.findall(r"``(\w+)\.py``", match.group(1)))
 
 
 def sibling_imports(module: str) -> set[str]:

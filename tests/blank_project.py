@@ -1,0 +1,181 @@
+"""A blank Django project in a temporary directory, for proving that copied code works there.
+
+It holds two tiny apps (``people``: ``Person``; ``things``: ``Thing``, whose
+``owner`` points at a ``Person`` across databases), settings of its own and
+SQLite files, and nothing from this repository except the files a test copies
+into its package (``dbkit`` by default, so an absolute ``import routers``
+would fail). Commands run in child processes whose ``sys.path`` holds the
+project directory and the virtualenv, not this repository.
+"""
+
+import ast
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+COPY_WITH = re.compile(r"^Copy with:(.*?)(?:\n\n|\Z)", re.MULTILINE | re.DOTALL)
+
+
+def copy_with(module: str) -> set[str]:
+    """The siblings named in ``routers/<module>.py``'s ``Copy with:`` line."""
+    source = (REPO / "routers" / f"{module}.py").read_text()
+    match = COPY_WITH.search(ast.get_docstring(ast.parse(source)) or "")
+    assert match, f"routers/{module}.py has no 'Copy with:' line in its docstring"
+    return set(re.findall(r"``(\w+)\.py``", match.group(1)))
+
+
+MANAGE = """\
+import os
+import sys
+
+from django.core.management import execute_from_command_line
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "site_settings")
+execute_from_command_line(sys.argv)
+"""
+
+PEOPLE_MODELS = """\
+from django.db import models
+
+
+class Person(models.Model):
+    name = models.CharField(max_length=50)
+"""
+
+THINGS_MODELS = """\
+from django.db import models
+{manager_import}
+
+class Thing(models.Model):
+    name = models.CharField(max_length=50)
+    owner = models.ForeignKey(
+        "people.Person", null=True, on_delete=models.DO_NOTHING, db_constraint=False
+    )
+{manager}
+"""
+
+SCRIPT = """\
+import json
+import os
+
+os.environ["DJANGO_SETTINGS_MODULE"] = "site_settings"
+import django
+
+django.setup()
+from django.core.management import call_command
+
+for alias in {migrate!r}:
+    call_command("migrate", run_syncdb=True, database=alias, verbosity=0)
+result = {{}}
+{body}
+print("RESULT " + json.dumps(result))
+"""
+
+
+@dataclass
+class BlankProject:
+    """A project of its own under *root*; ``package`` is where copied modules go."""
+
+    root: Path
+    package: str = "dbkit"
+    databases: dict[str, dict] = field(default_factory=dict)
+
+    def copy(self, module: str) -> list[str]:
+        """Copy *module*, what its ``Copy with:`` line names, and ``apps.py`` into the package."""
+        target = self.root / self.package
+        target.mkdir(parents=True, exist_ok=True)
+        (target / "__init__.py").write_text("")
+        copied = sorted({module, *copy_with(module), "apps"})
+        for module in copied:
+            shutil.copy(REPO / "routers" / f"{module}.py", target / f"{module}.py")
+        return copied
+
+    def database(self, alias: str, *, name: str | None = None, read_only: bool = False) -> Path:
+        """Add *alias* as a SQLite file (``<alias>.sqlite3``, or *name*) and return its path."""
+        path = self.root / (name or f"{alias}.sqlite3")
+        config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
+        if read_only:
+            config["OPTIONS"] = {"init_command": "PRAGMA query_only = ON"}
+        self.databases[alias] = config
+        return path
+
+    def write(self, *, things_manager: str = "", urls: str = "", **settings) -> None:
+        """Write manage.py, the apps and ``site_settings.py`` with *settings* on top of a base."""
+        (self.root / "manage.py").write_text(MANAGE)
+        for app in ("people", "things"):
+            (self.root / app).mkdir(parents=True, exist_ok=True)
+            (self.root / app / "__init__.py").write_text("")
+        (self.root / "people" / "models.py").write_text(PEOPLE_MODELS)
+        manager_import, manager = "", ""
+        if things_manager:
+            module, _, name = things_manager.rpartition(".")
+            manager_import = f"from {module} import {name}\n"
+            manager = f"    objects = {name}.as_manager()\n"
+        (self.root / "things" / "models.py").write_text(
+            THINGS_MODELS.format(manager_import=manager_import, manager=manager)
+        )
+        (self.root / "urls.py").write_text(urls or "urlpatterns = []\n")
+        base = {
+            "SECRET_KEY": "blank-project",
+            "DEBUG": False,
+            "ALLOWED_HOSTS": ["testserver"],
+            "INSTALLED_APPS": ["people", "things", self.package],
+            "DATABASES": self.databases,
+            "ROOT_URLCONF": "urls",
+            "MIDDLEWARE": [],
+            "USE_TZ": True,
+            "DEFAULT_AUTO_FIELD": "django.db.models.BigAutoField",
+        }
+        lines = [f"{name} = {value!r}" for name, value in {**base, **settings}.items()]
+        (self.root / "site_settings.py").write_text("\n".join(lines) + "\n")
+
+    def env(self) -> dict[str, str]:
+        keep = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
+        keep.pop("PYTHONPATH", None)
+        return keep
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        """Run ``manage.py *args`` in the project (output captured)."""
+        return self._python("manage.py", *args)
+
+    def run(self, body: str, *, migrate: tuple[str, ...] = ()) -> dict:
+        """Set Django up, migrate *migrate* (``--run-syncdb``), run *body*; return ``result``."""
+        script = self.root / "scenario.py"
+        script.write_text(SCRIPT.format(migrate=list(migrate), body=textwrap.dedent(body)))
+        finished = self._python(script.name)
+        lines = [line for line in finished.stdout.splitlines() if line.startswith("RESULT ")]
+        assert finished.returncode == 0 and lines, describe(finished)
+        return json.loads(lines[-1].removeprefix("RESULT "))
+
+    def rows(self, path: Path, sql: str) -> list[tuple]:
+        """Run *sql* on the SQLite file at *path* directly, bypassing Django."""
+        with sqlite3.connect(path) as connection:
+            return connection.execute(sql).fetchall()
+
+    def tables(self, path: Path) -> set[str]:
+        return {name for (name,) in self.rows(path, "SELECT name FROM sqlite_master")}
+
+    def _python(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, *args],
+            cwd=self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+
+def describe(finished: subprocess.CompletedProcess) -> str:
+    return (
+        f"exit {finished.returncode}\n--- stdout\n{finished.stdout}\n--- stderr\n{finished.stderr}"
+    )
