@@ -65,6 +65,7 @@ from .replica_sets import (
     replica_aliases,
     replica_sets,
     rotation,
+    test_mirror_of,
 )
 
 __all__ = [
@@ -258,15 +259,22 @@ def caught_up(primary: str, pin) -> bool:
 def in_transaction(primary: str) -> bool:
     """Whether *primary*'s connection is inside ``transaction.atomic()``.
 
-    A TestCase's own wrapping transaction counts only when a replica is a
-    separate server, which can't see it; a test mirror opened on the same
-    database (the embedded SQLite default) can.
+    A TestCase's own wrapping transaction counts only for a replica that reads
+    the primary's test database (a test mirror) from a separate server, which
+    can't see the test's uncommitted rows; a mirror opened on the same
+    database (the embedded SQLite default) can, and a replica that is no
+    mirror has a test database of its own, so its reads are routed as in
+    production.
     """
     connection = connections[primary]
     if not in_atomic_block(connection):
         return False
     if only_testcase_atomics(connection):
-        return not any(_same_database(primary, alias) for alias, _ in replica_sets()[primary])
+        return any(
+            test_mirror_of(alias) == primary and not _same_database(primary, alias)
+            for alias, _ in replica_sets()[primary]
+            if alias != primary
+        )
     return True
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "replica_aliases",
     "replica_sets",
     "rotation",
+    "test_mirror_of",
 ]
 
 DEFAULT_DB_ALIAS = "default"
@@ -143,6 +144,14 @@ def replica_aliases() -> set[str]:
     return set(_groups())
 
 
+def test_mirror_of(alias: str) -> str | None:
+    """The primary whose test database *alias* reads during tests (``TEST["MIRROR"]``), or None.
+
+    For test-only decisions; routing itself asks ``primary_of()``.
+    """
+    return settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR") or None
+
+
 def ready() -> None:
     """Register this module's system check (called from ``apps.py``)."""
     checks.register(check_replica_databases, "routers")
@@ -188,8 +197,11 @@ def check_replica_databases(app_configs=None, **kwargs):
                         id="routers.E013",
                     )
                 )
-            mirror = settings.DATABASES.get(alias, {}).get("TEST", {}).get("MIRROR")
-            if alias != primary and alias in settings.DATABASES and mirror != primary:
+            if (
+                alias != primary
+                and alias in settings.DATABASES
+                and test_mirror_of(alias) != primary
+            ):
                 errors.append(
                     checks.Warning(
                         f"Replica {alias!r} is not declared as a test mirror of {primary!r}, "

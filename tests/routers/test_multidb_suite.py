@@ -3,15 +3,32 @@
 The suite ships inside the django-multidb-router package (``multidb/tests.py``).
 Its import lines are rewritten (``multidb`` -> ``routers.replica``,
 ``multidb.pinning`` -> ``routers.pinning``, ``multidb.middleware`` ->
-``routers.middleware``) and the rest runs unchanged: the drop-in claim, tested
-by the other library's own tests.
+``routers.middleware``, and ``threading``'s ``Thread`` -> ``DaemonThread``
+below, a daemon ``Thread``) and the rest runs unchanged: the drop-in claim,
+tested by the other library's own tests.
 """
 
 import re
+import threading
 from pathlib import Path
 
 import multidb
 import pytest
+
+
+class DaemonThread(threading.Thread):
+    """``threading.Thread``, started as a daemon unless told otherwise.
+
+    ``test_multithreaded_unpinning`` releases each worker's lock only after the
+    assertion about the other worker passed. When one fails, a worker stays
+    blocked on its lock for good, and a non-daemon thread keeps the interpreter,
+    so pytest, from ever exiting. A daemon thread is dropped at exit instead.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("daemon", True)
+        super().__init__(*args, **kwargs)
+
 
 IMPORTS = [
     (r"^import multidb\.pinning$", "import routers.pinning"),
@@ -19,6 +36,12 @@ IMPORTS = [
     (r"^from multidb\.middleware import", "from routers.middleware import"),
     (r"^from multidb\.pinning import", "from routers.pinning import"),
     (r"^from multidb import", "from routers.replica import"),
+    # This module is being imported (so it is in sys.modules already), and
+    # DaemonThread is defined above the exec below: the suite can import it.
+    (
+        r"^from threading import Lock, Thread$",
+        f"from threading import Lock\nfrom {__name__} import DaemonThread as Thread",
+    ),
 ]
 
 
