@@ -175,7 +175,10 @@ def mode_settings(mode: str) -> dict:
         return {"REPLICA_DATABASES": {}}
     if mode == "unpinned":  # read/write splitting without read-your-writes
         return {
-            "DATABASE_ROUTERS": ["routers.replica.ReplicaRouter", "routers.app_label.AppLabelRouter"],
+            "DATABASE_ROUTERS": [
+                "routers.replica.ReplicaRouter",
+                "routers.app_label.AppLabelRouter",
+            ],
             "MIDDLEWARE": [name for name in settings.MIDDLEWARE if name != PINNING_MIDDLEWARE],
         }
     return {"MULTIDB_PINNING_MODE": mode, "MULTIDB_PINNING_SECONDS": PIN_SECONDS}
