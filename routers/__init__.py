@@ -96,6 +96,7 @@ System checks
 ``routers.E020``       a ``DATABASE_ROUTERS`` entry that can't be imported
 ``routers.E021``       a router before the replica router takes every
                        replicated read
+``routers.W022``       ``REPLICA_DATABASES`` set, but no replica router
 ``routers.E030``       ``PinningRouterMiddleware`` below ``SessionMiddleware``
 ``routers.W031``       a middleware below ``DegradedModeMiddleware`` that
                        answers exceptions first

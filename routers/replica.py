@@ -305,7 +305,7 @@ def ready() -> None:
 
 
 def check_router_order(app_configs=None, **kwargs):
-    """Report routers listed before the replica router that take every replicated read."""
+    """Report a router order that leaves no read for the replicas."""
     loaded = []
     for entry in settings.DATABASE_ROUTERS:
         try:
@@ -313,7 +313,17 @@ def check_router_order(app_configs=None, **kwargs):
         except ImportError:
             return []  # routers.E020 reports it
     position = next((i for i, r in enumerate(loaded) if isinstance(r, ReplicaRouter)), None)
-    if position is None or not position or not replica_sets():
+    if position is None and replica_sets():
+        return [
+            checks.Warning(
+                "REPLICA_DATABASES is set, but DATABASE_ROUTERS has no replica router, so "
+                "every read goes to a primary.",
+                hint=f"Add '{__name__}.PinningReplicaRouter' (or ReplicaRouter) first in "
+                "DATABASE_ROUTERS, or remove REPLICA_DATABASES.",
+                id="routers.W022",
+            )
+        ]
+    if not position or not replica_sets():
         return []
     replica_router, later = loaded[position], loaded[position + 1 :]
     replicated = [m for m in apps.get_models() if _primary_for(m, later) in replica_sets()]

@@ -84,6 +84,11 @@ def test_a_router_before_the_replica_router_that_takes_some_reads_only_is_fine(c
     assert "routers.E021" not in output
 
 
+def test_replicas_without_a_replica_router_are_a_warning(capsys):
+    output = check_output(capsys, DATABASE_ROUTERS=["routers.app_label.AppLabelRouter"])
+    assert "routers.W022" in output and "every read goes to a primary" in output
+
+
 class NotesOnThePrimary:
     """Reads of notes always go to default; everything else is left to the others."""
 
