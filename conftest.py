@@ -6,6 +6,8 @@
   PostgreSQL. ``make test`` deselects each in the other pass, so CI skips none.
 """
 
+import time
+
 import pytest
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
@@ -68,6 +70,32 @@ def no_background_lag_monitor():
 
     with override_settings(MULTIDB_REPLICA_LAG_INTERVAL=0):
         yield
+
+
+class FrozenClock:
+    """A wall clock that stands still until the test moves it."""
+
+    def __init__(self, start: float):
+        self.time = start
+
+    def __call__(self) -> float:
+        return self.time
+
+    def advance(self, seconds: float) -> None:
+        self.time += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch) -> FrozenClock:
+    """Freeze ``routers.pinning.now()``, the clock that pins are stamped and aged with.
+
+    It stands at the current whole second (the cookie format's two decimals
+    round-trip it exactly) until ``clock.advance(seconds)``, so a test that
+    writes and reads back in two steps sees "0 s ago" however slow the machine.
+    """
+    frozen = FrozenClock(float(int(time.time())))
+    monkeypatch.setattr("routers.pinning.now", frozen)
+    return frozen
 
 
 @pytest.fixture(autouse=True)

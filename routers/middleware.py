@@ -37,12 +37,12 @@ from django.core import checks
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
+from . import pinning  # pinning.now(), looked up at each call: the one clock tests freeze
 from .health import health
 from .pinning import (
     Pin,
     decode_pins,
     encode_pins,
-    now,
     pin_state_preserved,
     pin_this_thread,
     pinning_cookie,
@@ -136,7 +136,7 @@ class PinningRouterMiddleware(MiddlewareMixin):
             response.delete_cookie(pinning_cookie(), samesite=pinning_cookie_samesite())
             return
         newest = max(pin.written_at for pin in pins.values())
-        remaining = max(1, round(pinning_seconds() - max(0.0, now() - newest)))
+        remaining = max(1, round(pinning_seconds() - max(0.0, pinning.now() - newest)))
         self._set_cookie(response, encode_pins(pins), remaining)
 
     @staticmethod

@@ -49,6 +49,7 @@ def staff(superuser_url, replay_resumed_afterwards):
     wait_for_replay()  # client.login() reads the user outside any request: through the replica
     client = Client()
     assert client.login(username="boss", password=DEFAULT_PASSWORD)
+    wait_for_replay()  # the session, written to default, is read through the replica by a GET
     with override_settings(LAG_LAB_SUPERUSER_URL=superuser_url):
         yield client
 

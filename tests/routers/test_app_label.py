@@ -67,13 +67,11 @@ def test_router_records_why_it_chose_each_database():
     }
 
 
-@override_settings(DATABASE_ROUTING_RULES={"blog": "shop_db"})
-def test_rules_are_read_lazily_so_override_settings_applies():
-    """The cached rules are cleared when the setting changes."""
-    assert router.db_for_read(Post) == "shop_db"
-
-
-def test_rules_cache_is_restored_after_override():
+def test_override_settings_changes_the_cached_rules_and_leaving_it_restores_them():
+    """The rules are cached on first use and the cache is cleared whenever the setting changes."""
+    assert router.db_for_read(Post) == "blog_db"  # the cache now holds the project's rules
+    with override_settings(DATABASE_ROUTING_RULES={"blog": "shop_db"}):
+        assert router.db_for_read(Post) == "shop_db"
     assert router.db_for_read(Post) == "blog_db"
 
 
@@ -94,6 +92,23 @@ def test_relation_between_undeclared_databases_names_both(user):
         ROUTER.allow_relation(post, product)
     assert "'blog_db'" in str(error.value) and "'shop_db'" in str(error.value)
     assert "DATABASE_RELATIONS" in str(error.value)
+
+
+def test_relations_with_another_routers_database_are_left_to_other_routers_and_django():
+    """A row of "legacy", a database no rule names: AppLabelRouter abstains, never raises.
+
+    No router here answers for "legacy" either, so Django's own default decides:
+    rows relate only within one database.
+    """
+    legacy_user = User(username="old")
+    legacy_user._state.db = "legacy"
+    post = Post(title="t", content="c")
+    post._state.db = "blog_db"
+    assert ROUTER.allow_relation(legacy_user, post) is None
+    assert ROUTER.allow_relation(post, legacy_user) is None
+    assert router.allow_relation(legacy_user, post) is False
+    with pytest.raises(ValueError, match="the current database router prevents this relation"):
+        post.author = legacy_user
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica", "blog_db"])

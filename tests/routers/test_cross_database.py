@@ -3,8 +3,10 @@
 import pytest
 from django.db.models import Count, F, Q
 
+from apps.accounts.factories import UserFactory
 from apps.accounts.models import User
 from apps.blog.models import Comment, Post
+from apps.shop.models import Order
 from routers import CrossDatabaseJoinError
 from routers.cross_database import find_crossing
 
@@ -49,29 +51,59 @@ def test_lookups_that_need_the_other_databases_table_are_refused(build):
         build()
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
+@pytest.fixture
+def rows(user):
+    """John's post with a comment and an order, and another author's later post."""
+    other = UserFactory(username="other")
+    mine = Post.objects.create(title="Mine", content="c", author=user)
+    theirs = Post.objects.create(title="Theirs", content="c", author=other)
+    comment = Comment.objects.create(post=mine, author=other, body="b")
+    order = Order.objects.create(customer=user)
+    return dict(john=user, other=other, mine=mine, theirs=theirs, comment=comment, order=order)
+
+
 @pytest.mark.parametrize(
-    "build",
+    ("build", "expected"),
     [
-        lambda user: Post.objects.filter(author=user),
-        lambda user: Post.objects.filter(author_id=user.pk),
-        lambda user: Post.objects.filter(author__in=[user]),
-        lambda user: Post.objects.filter(author_id__in=[user.pk]),
-        lambda user: Post.objects.filter(author__pk=user.pk),
-        lambda user: Post.objects.filter(author__id__in=[user.pk]),
-        lambda user: Post.objects.filter(author__isnull=False),
-        lambda user: Post.objects.values("author"),
-        lambda user: Post.objects.order_by("author_id"),
-        lambda user: Post.objects.prefetch_related("author"),
-        lambda user: Comment.objects.filter(post__title="x").select_related("post"),
-        lambda user: Post.objects.annotate(n=Count("comments")),
-        lambda user: user.blog_posts.all(),
-        lambda user: user.orders.all(),
+        (lambda r: Post.objects.filter(author=r["john"]), lambda r: [r["mine"]]),
+        (lambda r: Post.objects.filter(author_id=r["john"].pk), lambda r: [r["mine"]]),
+        (lambda r: Post.objects.filter(author__in=[r["john"]]), lambda r: [r["mine"]]),
+        (lambda r: Post.objects.filter(author_id__in=[r["john"].pk]), lambda r: [r["mine"]]),
+        (lambda r: Post.objects.filter(author__pk=r["john"].pk), lambda r: [r["mine"]]),
+        (lambda r: Post.objects.filter(author__id__in=[r["john"].pk]), lambda r: [r["mine"]]),
+        # Newest first (Post.Meta.ordering): Theirs was written after Mine.
+        (lambda r: Post.objects.filter(author__isnull=False), lambda r: [r["theirs"], r["mine"]]),
+        (
+            lambda r: Post.objects.values("author"),
+            lambda r: [{"author": r["other"].pk}, {"author": r["john"].pk}],
+        ),
+        (lambda r: Post.objects.order_by("author_id"), lambda r: [r["mine"], r["theirs"]]),
+        (
+            lambda r: [post.author for post in Post.objects.prefetch_related("author")],
+            lambda r: [r["other"], r["john"]],
+        ),
+        (
+            lambda r: [
+                (comment, comment.post.title)
+                for comment in Comment.objects.filter(post__title="Mine").select_related("post")
+            ],
+            lambda r: [(r["comment"], "Mine")],
+        ),
+        (  # Meta.ordering doesn't apply to a GROUP BY query: order explicitly
+            lambda r: (
+                Post.objects.annotate(n=Count("comments"))
+                .order_by("title")
+                .values_list("title", "n")
+            ),
+            lambda r: [("Mine", 1), ("Theirs", 0)],
+        ),
+        (lambda r: r["john"].blog_posts.all(), lambda r: [r["mine"]]),
+        (lambda r: r["john"].orders.all(), lambda r: [r["order"]]),
     ],
 )
-def test_lookups_answered_by_the_key_column_run(build, user):
-    """Filtering on the key itself, and prefetching, need no join and run."""
-    assert list(build(user)) == list(build(user))  # evaluates without error
+def test_lookups_answered_by_the_key_column_run_and_find_the_rows(build, expected, rows):
+    """Filtering on the key itself, and prefetching, need no join: they run and find the rows."""
+    assert list(build(rows)) == expected(rows)
 
 
 def test_find_crossing_reports_path_and_models():

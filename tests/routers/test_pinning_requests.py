@@ -1,9 +1,9 @@
 """PinningRouterMiddleware end to end: cookies, writes on any method, transactions, ASGI."""
 
 import asyncio
-import time
 
 import pytest
+from django.db import connections
 from django.test import AsyncClient
 
 from routers.pinning import Pin, decode_pins, encode_pins, pinning_cookie
@@ -18,6 +18,12 @@ pytestmark = [
 def time_mode(settings):
     """Time windows behave the same on both vendors; LSN pins are tested on Postgres."""
     settings.MULTIDB_PINNING_MODE = "time"
+
+
+@pytest.fixture(autouse=True)
+def frozen(clock):
+    """Pins are stamped and aged by a clock that moves only when a test says so."""
+    return clock
 
 
 def pin_cookie(response):
@@ -40,15 +46,19 @@ def test_a_post_pins_its_own_reads_and_sets_the_cookie_like_multidb(client):
     assert set(decode_pins(cookie.value)) == {"default"}
 
 
-def test_after_a_write_the_client_reads_the_primary_for_the_window(client):
+def test_after_a_write_the_client_reads_the_primary_for_the_window(client, clock):
     client.post("/read/")
     response = client.get("/read/")
     assert response.json()["alias"] == "default"
     assert response.json()["reason"] == "pinned: wrote 0 s ago"
+    clock.advance(14)
+    assert client.get("/read/").json()["reason"] == "pinned: wrote 14 s ago"
+    clock.advance(1)
+    assert client.get("/read/").json()["alias"] == "replica"
 
 
-def test_once_the_window_has_passed_the_client_reads_replicas_and_the_cookie_goes(client):
-    client.cookies[pinning_cookie()] = encode_pins({"default": Pin(time.time() - 16)})
+def test_once_the_window_has_passed_the_client_reads_replicas_and_the_cookie_goes(client, clock):
+    client.cookies[pinning_cookie()] = encode_pins({"default": Pin(clock() - 16)})
     response = client.get("/read/")
     assert response.json()["alias"] == "replica"
     assert pin_cookie(response).value == "" and pin_cookie(response)["max-age"] == 0
@@ -74,8 +84,8 @@ def test_a_db_write_view_pins_the_client(client):
     assert set(decode_pins(pin_cookie(response).value)) == {"default"}
 
 
-def test_pins_for_another_primary_leave_defaults_reads_on_the_replica(client):
-    client.cookies[pinning_cookie()] = encode_pins({"blog_db": Pin(time.time())})
+def test_pins_for_another_primary_leave_defaults_reads_on_the_replica(client, clock):
+    client.cookies[pinning_cookie()] = encode_pins({"blog_db": Pin(clock())})
     assert client.get("/read/").json()["alias"] == "replica"
 
 
@@ -91,34 +101,59 @@ def test_select_for_update_goes_to_the_primary(client):
     assert client.get("/for-update/").json() == {"alias": "default"}
 
 
+DROPPED = "dropped"  # read the replica round-robin; the cookie is deleted
+
+
 @pytest.mark.parametrize(
-    "value",
-    ["junk", "x" * 4000, "default:99999999999:1", "default:1e400:", '"a|b"', "default:5:-1"],
+    ("value", "outcome"),
+    [
+        ("junk", DROPPED),
+        ("x" * 4000, DROPPED),  # longer than any value the middleware writes
+        ("default:99999999999:1", "a pin written now"),  # the year 5138 counts as now
+        ("default:1e400:", DROPPED),
+        ('"a|b"', DROPPED),
+        ("default:5:-1", DROPPED),
+    ],
 )
-def test_junk_cookies_never_error_and_pin_for_the_window_at_most(client, value):
+def test_junk_cookies_never_error_and_pin_for_the_window_at_most(client, clock, value, outcome):
     client.cookies[pinning_cookie()] = value
     response = client.get("/read/")
     assert response.status_code == 200
-    cookie = pin_cookie(response)
-    if response.json()["alias"] == "default":  # read as a write "now": one window, no more
-        assert 0 < cookie["max-age"] <= 15
+    read, cookie = response.json(), pin_cookie(response)
+    if outcome == DROPPED:
+        assert (read["alias"], read["reason"]) == ("replica", "round-robin")
+        assert (cookie.value, cookie["max-age"]) == ("", 0)
+    elif connections["replica"].vendor == "sqlite":
+        # A pin at LSN 1, written now. SQLite has no replay position to compare
+        # it with, so the read stays on default and the pin is kept, from now:
+        # one window, not the 3,000 years the value claims.
+        assert read["alias"] == "default"
+        assert read["reason"] == "replica behind your write: unknown < 0/1"
+        assert cookie.value == encode_pins({"default": Pin(clock(), 1)})
+        assert cookie["max-age"] == 15
     else:
-        assert cookie.value == ""  # dropped
+        # The standby has replayed far past LSN 1: the replica serves, the pin goes.
+        assert (read["alias"], read["reason"]) == ("replica", "caught up with your write")
+        assert (cookie.value, cookie["max-age"]) == ("", 0)
 
 
-def test_the_legacy_y_cookie_pins_every_primary_for_one_window(client):
+def test_the_legacy_y_cookie_pins_every_primary_for_one_window(client, clock):
     client.cookies[pinning_cookie()] = "y"
-    assert client.get("/read/").json()["reason"] == "pinned: wrote 0 s ago"
+    response = client.get("/read/")
+    assert response.json()["reason"] == "pinned: wrote 0 s ago"
+    # Rewritten as a dated pin of every primary ("*"), so its window runs from now.
+    cookie = pin_cookie(response)
+    assert (cookie.value, cookie["max-age"]) == (encode_pins({"*": Pin(clock())}), 15)
 
 
-def test_concurrent_asgi_requests_never_see_each_others_pin_state():
+def test_concurrent_asgi_requests_never_see_each_others_pin_state(clock):
     """Sixty interleaved ASGI requests, half of them pinned by a cookie or their method."""
 
     async def one(n):
         client = AsyncClient()
         pinned = n % 2 == 0
         if n % 4 == 0:
-            client.cookies[pinning_cookie()] = encode_pins({"default": Pin(time.time())})
+            client.cookies[pinning_cookie()] = encode_pins({"default": Pin(clock())})
         sleep = f"{(n * 7 % 10) / 1000:.3f}"
         if n % 4 == 2:
             response = await client.post(f"/async-read/?sleep={sleep}")

@@ -10,8 +10,10 @@ from django.test import override_settings
 
 from apps.blog.models import Post
 from apps.shop.models import Product
-from routers import ReplicaRouter, get_replica
+from routers import ReplicaRouter, get_replica, reason_for, recording, use_primary_db
 from routers.replica_sets import check_replica_databases, normalise
+from tests.replication import wait_for_replay
+from tests.support import unreachable
 
 User = get_user_model()
 DATABASES = ["default", "replica", "blog_db", "shop_db"]
@@ -131,3 +133,14 @@ def test_when_no_replica_has_the_write_the_primary_serves_and_says_why():
         with recording():
             assert router.db_for_read(User) == "default"
             assert reason_for("default") == "replica behind your write: 0/3000060 < 0/30000A8"
+
+
+def test_a_pinned_read_goes_to_a_replica_when_the_primary_refuses_connections():
+    """use_primary_db sends reads to default; default unreachable, they go to its replica."""
+    User.objects.create_user(username="pinned", password="pw-123456")
+    wait_for_replay()
+    with unreachable("default"), use_primary_db, recording():
+        reader = User.objects.get(username="pinned")
+        assert reader._state.db == "replica"
+        assert reason_for("replica") == "primary down: reading a replica"
+        assert router.db_for_read(User) == "replica"

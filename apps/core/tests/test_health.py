@@ -20,6 +20,7 @@ from apps.notes.factories import NoteFactory
 from apps.shop.factories import ProductFactory
 from routers.health import health
 from tests.replication import wait_for_replay
+from tests.support import unreachable
 
 ALL = ["default", "replica", "blog_db", "shop_db"]
 PAGE = reverse("health")
@@ -254,8 +255,9 @@ def test_replica_measured_behind_the_limit_takes_no_reads(client):
 def alice(client):
     """A logged-in client, its session replicated; logged in before anything goes down."""
     UserFactory(username="alice")
+    wait_for_replay()  # Client.login() reads the user through the router: the replica
     assert client.login(username="alice", password=DEFAULT_PASSWORD)
-    wait_for_replay()
+    wait_for_replay()  # the session, written to default, is read through the replica too
     return client
 
 
@@ -304,6 +306,29 @@ def test_placing_an_order_while_default_is_down_rolls_back_shop_db_too(alice):
     assert alice.post(SHOP, {f"qty_{product.pk}": "2"}).status_code == 302
     assert physical_rows("shop_db", "SELECT COUNT(*) FROM shop_order") == [(1,)]
     assert physical_rows("default", "SELECT orders_placed FROM accounts_user") == [(1,)]
+
+
+@pytest.mark.django_db(transaction=True, databases=ALL)
+def test_an_order_while_shop_db_refuses_connections_is_a_503_and_writes_nothing(alice):
+    """A real connection failure on a primary without replicas, unknown to health until then.
+
+    No router checks shop_db before the view's first query on it fails, so the
+    503 comes from degraded mode recognising the connection error itself.
+    """
+    product = ProductFactory(stock=3)
+    with unreachable("shop_db"):
+        response = alice.post(SHOP, {f"qty_{product.pk}": "2"})
+        assert health.is_down("shop_db")
+
+    assert response.status_code == 503
+    assert 1 <= int(response["Retry-After"]) <= 30
+    assert b"Temporarily read-only" in response.content
+    assert b"Traceback" not in response.content
+    assert physical_rows("shop_db", "SELECT COUNT(*) FROM shop_order") == [(0,)]
+    assert physical_rows("shop_db", f"SELECT stock FROM shop_product WHERE id = {product.pk}") == [
+        (3,)
+    ]
+    assert physical_rows("default", "SELECT orders_placed FROM accounts_user") == [(0,)]
 
 
 @pytest.mark.django_db(transaction=True, databases=ALL)

@@ -3,14 +3,12 @@
 import re
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.db import connections, router
+from django.db import connections
 from django.test import override_settings
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from apps.blog.factories import PostFactory
 from apps.shop.factories import OrderFactory, ProductFactory
-from routers import reason_for, recording
 from tests.replication import wait_for_replay
 
 ALL = ["default", "replica", "blog_db", "shop_db"]
@@ -61,16 +59,15 @@ def test_every_page_has_the_trace_panel_and_the_per_database_header(admin_client
 @pytest.mark.django_db(databases=ALL)
 def test_blog_list_trace_names_each_database_and_the_rule_that_chose_it(client):
     PostFactory()
-    with recording():
-        users_alias = router.db_for_read(get_user_model())
-        users_reason = reason_for(users_alias)
     response = client.get("/blog/")
     content = response.content.decode()
-    counts = {users_alias: 1, "blog_db": 3}
-    expected = ", ".join(f"{a}={counts[a]}" for a in connections if a in counts)
-    assert response["X-DB-Queries"] == expected
+    if connections["replica"].vendor == "sqlite":  # a mirror: it sees the test's transaction
+        assert response["X-DB-Queries"] == "blog_db=3, replica=1"
+        assert "replica (round-robin)" in content
+    else:  # a real standby can't see the test's transaction, so reads stay on default
+        assert response["X-DB-Queries"] == "default=1, blog_db=3"
+        assert "default (in transaction)" in content
     assert "blog_db (app-label rule: blog → blog_db)" in content
-    assert f"{users_alias} ({users_reason})" in content
     assert content.count('data-alias="blog_db"') == 3
     assert re.search(
         r"db-blog_db;dur=[\d.]+;desc=\"blog_db: 3 queries\"", response["Server-Timing"]
