@@ -162,7 +162,7 @@ class Health:
         if left:
             return False, f"{alias} down: cooling down {left:.0f} s"
         connection = connections[alias]
-        if connection.connection is not None or _in_event_loop():
+        if is_connected(connection) or _in_event_loop():
             return True, ""  # connected already, or async code: the query connects later
         # A request that finds another attempt in flight waits for it, at most
         # connect_wait_seconds() from that attempt's start: if it succeeds, this
@@ -301,6 +301,8 @@ class Health:
                 except Exception:  # e.g. database access blocked in a test run
                     logger.debug("lag measurement of %s skipped", replica, exc_info=True)
             for alias in {alias for pair in pairs for alias in pair}:
+                # What Django runs at the end of each request (undocumented):
+                # this thread has no requests, so it drops broken connections itself.
                 connections[alias].close_if_unusable_or_obsolete()
             time.sleep(max(lag_interval(), 0.05))
 
@@ -335,6 +337,16 @@ def _connection_failure(error: Exception) -> bool:
     """
     state = getattr(error.__cause__, "sqlstate", None)
     return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
+
+
+def is_connected(connection) -> bool:
+    """Whether *connection* holds an open DB-API connection (so using it costs no connect).
+
+    ``DatabaseWrapper.connection`` is the attribute Django itself keeps for that,
+    but it is not documented. tests/routers/test_django_internals.py fails
+    loudly if an upgrade changes it.
+    """
+    return connection.connection is not None
 
 
 def _in_event_loop() -> bool:

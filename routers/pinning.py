@@ -321,10 +321,13 @@ def _watch_writes(sender, connection, **kwargs):
 def add_permanent_wrapper(connection, name: str, wrapper) -> None:
     """Give *connection* the execute wrapper *wrapper* for good, once per *name*.
 
-    It goes first in ``execute_wrappers``: Django's ``execute_wrapper()``
+    Django's public ``execute_wrapper()`` is a context manager, for wrappers
+    that end with a block; a permanent one goes into the list behind it,
+    ``execute_wrappers`` (undocumented), and first: ``execute_wrapper()``
     blocks pop the *last* wrapper when they end, which must never be a
-    permanent one. The routing trace hangs its recorder on connections this
-    way too.
+    permanent one. tests/routers/test_permanent_wrappers.py and
+    test_django_internals.py fail loudly if Django changes either. The routing
+    trace hangs its recorder on connections this way too.
     """
     attached = connection.__dict__.setdefault("_permanent_wrappers", set())
     if name not in attached:

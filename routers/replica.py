@@ -172,6 +172,9 @@ class ReplicaRouter:
 
     @staticmethod
     def _other_routers():
+        # django.db.router.routers: the router instances Django consults, in
+        # order (undocumented, but the one list that is really asked);
+        # tests/routers/test_django_internals.py fails loudly if it changes.
         return [r for r in router.routers if not isinstance(r, ReplicaRouter)]
 
 

@@ -2,13 +2,18 @@
 
 ``pinning.in_atomic_block`` reads ``connection.in_atomic_block``;
 ``replica.only_testcase_atomics`` reads ``connection.atomic_blocks`` and the
-``_from_testcase`` mark TestCase puts on its own atomic blocks. If a Django
-upgrade renames or changes any of them, these tests fail and say which.
+``_from_testcase`` mark TestCase puts on its own atomic blocks;
+``pinning.add_permanent_wrapper`` inserts into ``connection.execute_wrappers``;
+``health.is_connected`` reads ``connection.connection``; the lag monitor calls
+``close_if_unusable_or_obsolete()``; ``ReplicaRouter`` asks ``router.routers``.
+If a Django upgrade renames or changes any of them, these tests fail and say
+which.
 """
 
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.test import TestCase, TransactionTestCase
 
+from routers.health import is_connected
 from routers.pinning import in_atomic_block
 from routers.replica import only_testcase_atomics
 
@@ -37,3 +42,27 @@ class OutsideTestCaseTransactions(TransactionTestCase):
             assert in_atomic_block(connection) is True
             assert only_testcase_atomics(connection) is False
         assert in_atomic_block(connection) is False
+
+
+class ConnectionInternals(TransactionTestCase):
+    def test_execute_wrapper_blocks_append_to_and_pop_from_execute_wrappers(self):
+        """add_permanent_wrapper relies on the list and on execute_wrapper() popping the last."""
+        before = list(connection.execute_wrappers)
+        with connection.execute_wrapper(lambda execute, *args: execute(*args)):
+            assert len(connection.execute_wrappers) == len(before) + 1
+            assert connection.execute_wrappers[:-1] == before
+        assert connection.execute_wrappers == before
+
+    def test_the_db_api_connection_attribute_says_whether_it_is_open(self):
+        fresh = connections.create_connection("default")
+        assert is_connected(fresh) is False
+        fresh.ensure_connection()
+        try:
+            assert is_connected(fresh) is True
+            assert callable(fresh.close_if_unusable_or_obsolete)
+        finally:
+            fresh.close()
+
+    def test_the_router_lists_the_configured_router_instances_in_order(self):
+        classes = [type(r).__name__ for r in router.routers]
+        assert classes == ["PinningReplicaRouter", "AppLabelRouter"]
