@@ -97,23 +97,29 @@ System checks
 ``routers.E021``       a router before the replica router takes every
                        replicated read
 ``routers.W022``       ``REPLICA_DATABASES`` set, but no replica router
+``routers.E023``       a pinning window shorter than the lag a serving
+                       replica may have
 ``routers.E030``       ``PinningRouterMiddleware`` below ``SessionMiddleware``
 ``routers.W031``       a middleware below ``DegradedModeMiddleware`` that
                        answers exceptions first
+``routers.E050-E051``  ``MULTIDB_PINNING_MODE`` / ``MULTIDB_PINNING_SECONDS``
+                       that can't work
 =====================  =========================================================
 
 Switching from django-multidb-router
 ------------------------------------
 Change the import paths only: ``multidb`` -> ``routers.replica`` (or
 ``routers``), ``multidb.pinning`` -> ``routers.pinning``,
-``multidb.middleware`` -> ``routers.middleware``. Settings and their defaults
-are the same (``REPLICA_DATABASES``, ``MULTIDB_PINNING_SECONDS`` = 15,
-``MULTIDB_PINNING_COOKIE`` = ``"multidb_pin_writes"``, ``..._SECURE`` /
-``..._HTTPONLY`` = False, ``..._SAMESITE`` = ``"Lax"``), plus
-``MULTIDB_PINNING_MODE`` (``"lsn"``, the default, or ``"time"``). A project with
+``multidb.middleware`` -> ``routers.middleware``. The settings are the same
+(``REPLICA_DATABASES``, ``MULTIDB_PINNING_SECONDS`` = 15,
+``MULTIDB_PINNING_COOKIE`` = ``"multidb_pin_writes"``, ``..._SAMESITE`` =
+``"Lax"``), plus ``MULTIDB_PINNING_MODE`` (``"lsn"``, the default, or
+``"time"``); two defaults differ on purpose: the cookie is signed and
+``HttpOnly`` (``MULTIDB_PINNING_COOKIE_HTTPONLY = False`` restores that
+library's), and ``Secure`` follows ``SESSION_COOKIE_SECURE``. A project with
 that library's documented settings passes ``manage.py check`` with
 ``routers.W014`` at most, and that library's own test suite passes against
-these modules.
+these modules (with ``HttpOnly`` set as it had it).
 
 This ``__init__`` re-exports the public names for convenience; a copy of the
 modules needs no ``__init__`` of its own beyond an empty one.

@@ -18,8 +18,10 @@ For each request it:
   OPTIONS or TRACE, as django-multidb-router does;
 - notices every primary the request really writes to, whatever its method;
 - on the way out, records a position for each primary written to (all of
-  them for an unsafe method or a ``db_write`` view), and sets, refreshes or
-  deletes the cookie.
+  them for a ``db_write`` view), and sets, refreshes or deletes the cookie.
+  A request that wrote nothing (a refused POST) sets no pin. The cookie is
+  signed (``pinning.encode_pins``), HttpOnly, and Secure when
+  ``SESSION_COOKIE_SECURE`` is.
 
 Works under WSGI and ASGI (sync and async capable), and also when called
 old-style through ``process_request`` / ``process_response``. The router it
@@ -106,14 +108,16 @@ class PinningRouterMiddleware(MiddlewareMixin):
         """Record this request's writes in the cookie; drop pins every replica has replayed."""
         scope = getattr(request, "_multidb_scope", None)
         replicated = set(replica_sets())
-        everything = request.method not in READ_ONLY_METHODS or getattr(
-            response, "_db_write", False
-        )
+        declared = getattr(response, "_db_write", False)  # a db_write view, or mark_as_write()
         if scope is None:  # called directly, without __call__: django-multidb-router's way
-            if everything:
-                self._set_cookie(response, "y", pinning_seconds())
+            if declared or request.method not in READ_ONLY_METHODS:
+                written_at = pinning.now()
+                self._store(response, {alias: Pin(written_at) for alias in replicated})
             return response
-        written = replicated if everything else scope.written & replicated
+        # Only real writes pin, and views that declare they write: a POST that
+        # was refused (403, 404, a form error) changed nothing, so it pins
+        # nothing and costs no WAL-position query.
+        written = replicated if declared else scope.written & replicated
         # A primary known to be down took no write, and asking it for a WAL
         # position would wait on its connect timeout.
         written = {alias for alias in written if not health.cooling_down(alias)}
@@ -126,7 +130,7 @@ class PinningRouterMiddleware(MiddlewareMixin):
             if alias in written or not caught_up(alias, pin)
         }
         # Rewrite whenever the value changes: new writes, pins dropped, or a sent
-        # value that was junk or claimed a future write (now counted from now).
+        # value that was unsigned, tampered or junk.
         if written or encode_pins(pins) != (sent or ""):
             self._store(response, pins)
         return response

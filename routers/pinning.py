@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from django.conf import settings
+from django.core import checks, signing
 from django.db import DatabaseError, connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
@@ -52,6 +53,7 @@ __all__ = [
     "UsePrimaryDB",
     "add_permanent_wrapper",
     "capture_pinning",
+    "check_pinning_settings",
     "current_scope",
     "current_wal_position",
     "db_write",
@@ -76,7 +78,8 @@ __all__ = [
 ]
 
 # ------------------------------------------------------------------------------
-# Settings (the same names and defaults as django-multidb-router)
+# Settings (django-multidb-router's names and defaults, but for two: the cookie
+# is HttpOnly unless told otherwise, and Secure whenever the session cookie is)
 # ------------------------------------------------------------------------------
 
 
@@ -86,7 +89,8 @@ def pinning_cookie() -> str:
 
 
 def pinning_cookie_httponly() -> bool:
-    return getattr(settings, "MULTIDB_PINNING_COOKIE_HTTPONLY", False)
+    """No script needs to read the pins: HttpOnly unless set otherwise."""
+    return getattr(settings, "MULTIDB_PINNING_COOKIE_HTTPONLY", True)
 
 
 def pinning_cookie_samesite() -> str:
@@ -94,7 +98,10 @@ def pinning_cookie_samesite() -> str:
 
 
 def pinning_cookie_secure() -> bool:
-    return getattr(settings, "MULTIDB_PINNING_COOKIE_SECURE", False)
+    """Secure like the session cookie (``SESSION_COOKIE_SECURE``) unless set otherwise."""
+    return getattr(
+        settings, "MULTIDB_PINNING_COOKIE_SECURE", getattr(settings, "SESSION_COOKIE_SECURE", False)
+    )
 
 
 def pinning_seconds() -> int:
@@ -105,6 +112,39 @@ def pinning_seconds() -> int:
 def pinning_mode() -> str:
     """``"lsn"`` (default): WAL positions where the primary is PostgreSQL; ``"time"``: windows."""
     return getattr(settings, "MULTIDB_PINNING_MODE", "lsn")
+
+
+PINNING_MODES = ("lsn", "time")
+
+
+def ready() -> None:
+    """Register the settings check and watch the connections opened so far (``apps.py``)."""
+    checks.register(check_pinning_settings, "routers")
+    watch_open_connections()
+
+
+def check_pinning_settings(app_configs=None, **kwargs):
+    """Report a pinning mode or window that can't work."""
+    errors = []
+    mode = getattr(settings, "MULTIDB_PINNING_MODE", "lsn")
+    if mode not in PINNING_MODES:
+        errors.append(
+            checks.Error(
+                f"MULTIDB_PINNING_MODE is {mode!r}.",
+                hint='Use "lsn" (WAL positions on PostgreSQL) or "time" (a fixed window).',
+                id="routers.E050",
+            )
+        )
+    seconds = getattr(settings, "MULTIDB_PINNING_SECONDS", 15)
+    if not isinstance(seconds, int) or isinstance(seconds, bool) or seconds < 1:
+        errors.append(
+            checks.Error(
+                f"MULTIDB_PINNING_SECONDS is {seconds!r}.",
+                hint="Use a whole number of seconds, 1 or more (the default is 15).",
+                id="routers.E051",
+            )
+        )
+    return errors
 
 
 def now() -> float:
@@ -208,9 +248,9 @@ def db_write(func):
 # Write positions and the scope that tracks them
 # ------------------------------------------------------------------------------
 
-ALL_PRIMARIES = "*"  # a legacy "y" cookie: every primary, time mode
 MAX_TOKEN_LENGTH = 1024
-_ENTRY = re.compile(r"^([A-Za-z0-9_*-]{1,64}):(\d{1,12}(?:\.\d{1,3})?):(\d{0,20})$")
+SIGNING_SALT = "routers.pinning"
+_ENTRY = re.compile(r"^([A-Za-z0-9_-]{1,64}):(\d{1,12}(?:\.\d{1,3})?):(\d{0,20})$")
 
 
 @dataclass(frozen=True)
@@ -233,27 +273,36 @@ def format_lsn(lsn: int) -> str:
 
 
 def encode_pins(pins: dict[str, Pin]) -> str:
-    """``default:1732251234.52:50331744|blog_db:1732251236.1:`` (cookie-safe characters)."""
-    return "|".join(
+    """Sign ``default:1732251234.52:50331744|blog_db:1732251236.1:`` (cookie-safe characters).
+
+    The signature (``django.core.signing``, salted, keyed by ``SECRET_KEY``)
+    covers the write times, so a client can neither make up a pin nor move
+    one later.
+    """
+    plain = "|".join(
         f"{alias}:{pin.written_at:.2f}:{'' if pin.lsn is None else pin.lsn}"
         for alias, pin in sorted(pins.items())
     )
+    return signing.Signer(salt=SIGNING_SALT).sign(plain)
 
 
 def decode_pins(value: str | None) -> dict[str, Pin]:
-    """Parse an untrusted cookie or token; anything malformed is ignored, never raised.
+    """Verify and parse an untrusted cookie or token; anything else is ignored, never raised.
 
-    A write time in the future counts as now, so no value pins a client for
-    longer than ``MULTIDB_PINNING_SECONDS``. django-multidb-router's ``"y"``
-    pins every primary for one window.
+    Unsigned, tampered or malformed values give no pins. Each write time is
+    clamped to now (a server's clock may run ahead of another's), and a pin
+    older than ``MULTIDB_PINNING_SECONDS`` is dropped: no value pins a client
+    for longer than the window after the write it records.
     """
     if not value or len(value) > MAX_TOKEN_LENGTH:
         return {}
+    try:
+        plain = signing.Signer(salt=SIGNING_SALT).unsign(value.strip('"'))
+    except signing.BadSignature:
+        return {}
     current = now()
-    if value == "y":
-        return {ALL_PRIMARIES: Pin(current)}
     pins = {}
-    for entry in value.strip('"').split("|")[:16]:
+    for entry in plain.split("|")[:16]:
         match = _ENTRY.match(entry)
         if not match:
             continue
@@ -339,11 +388,6 @@ def watch_open_connections() -> None:
     """Watch connections that were already open when this module was imported."""
     for connection in connections.all(initialized_only=True):
         _watch_writes(None, connection)
-
-
-def ready() -> None:
-    """Watch the connections opened so far (called from ``apps.py``)."""
-    watch_open_connections()
 
 
 def _detector(alias: str):

@@ -47,9 +47,8 @@ from django.utils.module_loading import import_string
 
 from . import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
 from .explain import explain
-from .health import PrimaryUnavailable, health
+from .health import PrimaryUnavailable, health, lag_interval, max_lag
 from .pinning import (
-    ALL_PRIMARIES,
     current_scope,
     db_write,  # noqa: F401  (multidb re-exports it too)
     format_lsn,
@@ -76,6 +75,7 @@ __all__ = [
     "PinningReplicaRouter",
     "ReplicaRouter",
     "caught_up",
+    "check_pinning_window",
     "check_router_order",
     "get_replica",
     "get_slave",
@@ -207,7 +207,7 @@ class PinningReplicaRouter(ReplicaRouter):
             return None
         if primary in scope.written:
             return "pinned: this request wrote to it"
-        pin = scope.pins.get(primary) or scope.pins.get(ALL_PRIMARIES)
+        pin = scope.pins.get(primary)
         if pin is None or pin.expired():
             return None
         if pin.lsn is None:
@@ -303,8 +303,33 @@ def _same_database(primary: str, replica: str) -> bool:
 
 
 def ready() -> None:
-    """Register this module's system check (called from ``apps.py``)."""
+    """Register this module's system checks (called from ``apps.py``)."""
     checks.register(check_router_order, "routers")
+    checks.register(check_pinning_window, "routers")
+
+
+def check_pinning_window(app_configs=None, **kwargs):
+    """Report a pinning window shorter than the lag a replica may have and still take reads."""
+    try:
+        seconds, interval = max_lag()[0], lag_interval()
+    except (TypeError, ValueError):
+        return []  # malformed: health.py's own check names the setting
+    window = getattr(settings, "MULTIDB_PINNING_SECONDS", 15)
+    if not replica_sets() or seconds is None or not isinstance(window, int):
+        return []
+    if window > seconds + interval:
+        return []
+    return [
+        checks.Error(
+            f"MULTIDB_PINNING_SECONDS ({window}) is not longer than MULTIDB_MAX_REPLICA_LAG "
+            f"({seconds:g} s) plus MULTIDB_REPLICA_LAG_INTERVAL ({interval:g} s). A replica that "
+            "far behind still takes reads, so a client's pin can end before the replica has "
+            "its write, and the client reads its own write as missing.",
+            hint=f"Raise MULTIDB_PINNING_SECONDS above {seconds + interval:g}, or lower "
+            "MULTIDB_MAX_REPLICA_LAG.",
+            id="routers.E023",
+        )
+    ]
 
 
 def check_router_order(app_configs=None, **kwargs):

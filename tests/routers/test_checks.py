@@ -89,6 +89,28 @@ def test_replicas_without_a_replica_router_are_a_warning(capsys):
     assert "routers.W022" in output and "every read goes to a primary" in output
 
 
+def test_a_pinning_window_shorter_than_the_allowed_lag_is_an_error(capsys):
+    """A replica 60 s behind still takes reads: a 3 s pin would end before it has the write."""
+    lag = {"MULTIDB_MAX_REPLICA_LAG": 60, "MULTIDB_REPLICA_LAG_INTERVAL": 1}
+    output = check_output(capsys, MULTIDB_PINNING_SECONDS=3, **lag)
+    assert "routers.E023" in output and "Raise MULTIDB_PINNING_SECONDS above 61" in output
+    assert "routers.E023" not in check_output(capsys, MULTIDB_PINNING_SECONDS=62, **lag)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"MULTIDB_PINNING_MODE": "lsm"}, "routers.E050"),
+        ({"MULTIDB_PINNING_SECONDS": -1}, "routers.E051"),
+        ({"MULTIDB_PINNING_SECONDS": 1.5}, "routers.E051"),
+        ({"MULTIDB_PINNING_SECONDS": "15"}, "routers.E051"),
+    ],
+)
+def test_pinning_settings_that_cant_work_are_named(capsys, overrides, expected):
+    output = check_output(capsys, **overrides)
+    assert expected in output and next(iter(overrides)) in output
+
+
 class NotesOnThePrimary:
     """Reads of notes always go to default; everything else is left to the others."""
 

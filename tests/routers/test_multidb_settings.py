@@ -18,6 +18,9 @@ MULTIDB_SETTINGS = {
     "REPLICA_DATABASES": ["replica"],
     "DATABASE_ROUTERS": ["routers.replica.PinningReplicaRouter"],
     "MIDDLEWARE": ["routers.middleware.PinningRouterMiddleware"],
+    # The one default that differs on purpose: this project's pin cookie is
+    # HttpOnly; the suite's test_defaults expects that library's False.
+    "MULTIDB_PINNING_COOKIE_HTTPONLY": False,
 }
 
 

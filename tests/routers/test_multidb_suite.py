@@ -20,9 +20,16 @@ exec(compile(translated_suite(), "multidb/tests.py (imports translated)", "exec"
 
 @pytest.fixture(autouse=True)
 def multidb_suite_settings(settings):
-    """The settings that suite runs with: one replica router, replicas of default."""
+    """The settings that suite runs with: one replica router, replicas of default.
+
+    Its ``test_defaults`` expects django-multidb-router's cookie defaults; this
+    project's pin cookie is HttpOnly by default, so the suite runs with
+    that library's value set explicitly, the one line a project that wants
+    the old behaviour adds.
+    """
     settings.DATABASE_ROUTERS = ["routers.replica.PinningReplicaRouter"]
     settings.REPLICA_DATABASES = ["replica"]
+    settings.MULTIDB_PINNING_COOKIE_HTTPONLY = False
 
 
 pytestmark = pytest.mark.sqlite_only  # its TestCases read the test transaction through the mirror

@@ -7,9 +7,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import signing
 from django.db import connections, router
 
 from routers.pinning import (
+    SIGNING_SALT,
     Pin,
     capture_pinning,
     decode_pins,
@@ -148,9 +150,21 @@ def test_pins_round_trip_through_the_cookie_format(clock):
     assert decode_pins(encode_pins(pins)) == pins
 
 
-def test_a_well_formed_value_written_now_is_a_pin(clock):
-    """The control for the junk below: the same time in a well-formed entry does pin."""
-    assert decode_pins(f"default:{clock():.0f}:1") == {"default": Pin(clock(), 1)}
+def signed(plain: str) -> str:
+    """*plain* signed as the middleware signs it, for values no server would write."""
+    return signing.Signer(salt=SIGNING_SALT).sign(plain)
+
+
+def test_a_well_formed_signed_value_written_now_is_a_pin(clock):
+    """The control for the junk below: the same time in a well-formed, signed entry does pin."""
+    assert decode_pins(signed(f"default:{clock():.0f}:1")) == {"default": Pin(clock(), 1)}
+
+
+def test_an_unsigned_or_tampered_value_is_no_pin(clock):
+    assert decode_pins(f"default:{clock():.0f}:1") == {}
+    genuine = encode_pins({"default": Pin(clock() - 60)})
+    assert decode_pins(genuine) == {}  # expired: 60 s ago
+    assert decode_pins(genuine.replace(f"{clock() - 60:.2f}", f"{clock():.2f}")) == {}
 
 
 # "{now}" stands for the frozen clock's time, so each value is dropped for its
@@ -176,12 +190,15 @@ JUNK = [
 
 @pytest.mark.parametrize("value", JUNK)
 def test_junk_cookie_values_are_ignored_never_raised(value, clock):
-    assert decode_pins(value.replace("{now}", f"{clock():.0f}")) == {}
+    """Junk is no pin, whether sent as it is or signed (as no server would write it)."""
+    value = value.replace("{now}", f"{clock():.0f}")
+    assert decode_pins(value) == {}
+    assert decode_pins(signed(value)) == {}
 
 
-def test_a_forged_future_write_pins_for_one_window_at_most(clock):
-    """A write time in the future counts as now: one window from now, never longer."""
-    pins = decode_pins(f"default:{clock() + 10**9:.2f}:")
+def test_a_signed_future_write_pins_for_one_window_at_most(clock):
+    """A signed write time ahead of this server's clock (another's runs fast) counts as now."""
+    pins = decode_pins(signed(f"default:{clock() + 10**9:.2f}:"))
     assert pins == {"default": Pin(clock())}
     clock.advance(14)
     assert not pins["default"].expired()
@@ -189,10 +206,12 @@ def test_a_forged_future_write_pins_for_one_window_at_most(clock):
     assert pins["default"].expired()
 
 
-def test_expired_pins_are_dropped_and_legacy_y_pins_everything(clock):
-    assert decode_pins(f"default:{clock() - 15:.2f}:") == {}
-    assert decode_pins(f"default:{clock() - 14:.2f}:") == {"default": Pin(clock() - 14)}
-    assert decode_pins("y") == {"*": Pin(clock())}
+def test_expired_pins_are_dropped_and_the_unsigned_legacy_y_is_ignored(clock):
+    assert decode_pins(encode_pins({"default": Pin(clock() - 15)})) == {}
+    assert decode_pins(encode_pins({"default": Pin(clock() - 14)})) == {
+        "default": Pin(clock() - 14)
+    }
+    assert decode_pins("y") == {}
 
 
 def test_scope_notices_writes_made_on_any_connection_it_covers():

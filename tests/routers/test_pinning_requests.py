@@ -3,8 +3,7 @@
 import asyncio
 
 import pytest
-from django.db import connections
-from django.test import AsyncClient
+from django.test import AsyncClient, Client
 
 from routers.pinning import Pin, decode_pins, encode_pins, pinning_cookie
 
@@ -36,18 +35,42 @@ def test_a_client_that_never_wrote_reads_the_replica_round_robin(client):
     assert pin_cookie(response) is None
 
 
-def test_a_post_pins_its_own_reads_and_sets_the_cookie_like_multidb(client):
+def test_a_post_pins_its_own_reads_but_sets_no_cookie_when_it_wrote_nothing(client):
+    """Reads in a POST stay on the primary (as in multidb); a POST that changed nothing
+    (a refused form, a 403, a 404) leaves no pin and asks no WAL position."""
     response = client.post("/read/")
     assert response.json()["alias"] == "default"
     assert response.json()["reason"] == "pinned: POST request"
+    assert pin_cookie(response) is None
+
+
+@pytest.mark.urls("project.urls")
+def test_a_post_refused_with_403_sets_no_pin():
+    """The demo's note form without a CSRF token: refused before the view, nothing written."""
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/read-your-writes/", {"body": "refused"})
+    assert response.status_code == 403
+    assert pin_cookie(response) is None
+
+
+def test_a_post_that_writes_sets_a_signed_httponly_cookie(client):
+    response = client.post("/users/", {"username": "writer"})
     cookie = pin_cookie(response)
     assert cookie["max-age"] == 15 and cookie["samesite"] == "Lax"
-    assert cookie["httponly"] == "" and cookie["secure"] == ""
+    assert cookie["httponly"] is True and cookie["secure"] == ""
     assert set(decode_pins(cookie.value)) == {"default"}
+    plain, _, signature = cookie.value.rpartition(":")
+    assert plain.startswith("default:") and len(signature) >= 40
+
+
+def test_the_cookie_is_secure_when_the_session_cookie_is(client, settings):
+    settings.SESSION_COOKIE_SECURE = True
+    cookie = pin_cookie(client.post("/users/", {"username": "secure"}))
+    assert cookie["secure"] is True
 
 
 def test_after_a_write_the_client_reads_the_primary_for_the_window(client, clock):
-    client.post("/read/")
+    client.post("/users/", {"username": "windowed"})
     response = client.get("/read/")
     assert response.json()["alias"] == "default"
     assert response.json()["reason"] == "pinned: wrote 0 s ago"
@@ -101,49 +124,42 @@ def test_select_for_update_goes_to_the_primary(client):
     assert client.get("/for-update/").json() == {"alias": "default"}
 
 
-DROPPED = "dropped"  # read the replica round-robin; the cookie is deleted
-
-
 @pytest.mark.parametrize(
-    ("value", "outcome"),
+    "value",
     [
-        ("junk", DROPPED),
-        ("x" * 4000, DROPPED),  # longer than any value the middleware writes
-        ("default:99999999999:1", "a pin written now"),  # the year 5138 counts as now
-        ("default:1e400:", DROPPED),
-        ('"a|b"', DROPPED),
-        ("default:5:-1", DROPPED),
+        "junk",
+        "x" * 4000,  # longer than any value the middleware writes
+        "default:999999999999:",  # unsigned: the forged "future write" that pinned forever
+        "default:99999999999:1",
+        "default:1e400:",
+        '"a|b"',
+        "default:5:-1",
+        "y",  # django-multidb-router's unsigned cookie
     ],
 )
-def test_junk_cookies_never_error_and_pin_for_the_window_at_most(client, clock, value, outcome):
+def test_unsigned_or_junk_cookies_are_ignored_and_deleted(client, value):
     client.cookies[pinning_cookie()] = value
     response = client.get("/read/")
     assert response.status_code == 200
     read, cookie = response.json(), pin_cookie(response)
-    if outcome == DROPPED:
-        assert (read["alias"], read["reason"]) == ("replica", "round-robin")
-        assert (cookie.value, cookie["max-age"]) == ("", 0)
-    elif connections["replica"].vendor == "sqlite":
-        # A pin at LSN 1, written now. SQLite has no replay position to compare
-        # it with, so the read stays on default and the pin is kept, from now:
-        # one window, not the 3,000 years the value claims.
-        assert read["alias"] == "default"
-        assert read["reason"] == "replica behind your write: unknown < 0/1"
-        assert cookie.value == encode_pins({"default": Pin(clock(), 1)})
-        assert cookie["max-age"] == 15
-    else:
-        # The standby has replayed far past LSN 1: the replica serves, the pin goes.
-        assert (read["alias"], read["reason"]) == ("replica", "caught up with your write")
-        assert (cookie.value, cookie["max-age"]) == ("", 0)
+    assert (read["alias"], read["reason"]) == ("replica", "round-robin")
+    assert (cookie.value, cookie["max-age"]) == ("", 0)
 
 
-def test_the_legacy_y_cookie_pins_every_primary_for_one_window(client, clock):
-    client.cookies[pinning_cookie()] = "y"
+def test_a_tampered_cookie_is_ignored(client, clock):
+    """A real signed pin whose write time was moved on: the signature no longer matches."""
+    genuine = encode_pins({"default": Pin(clock() - 60)})
+    client.cookies[pinning_cookie()] = genuine.replace(f"{clock() - 60:.2f}", f"{clock():.2f}")
     response = client.get("/read/")
-    assert response.json()["reason"] == "pinned: wrote 0 s ago"
-    # Rewritten as a dated pin of every primary ("*"), so its window runs from now.
-    cookie = pin_cookie(response)
-    assert (cookie.value, cookie["max-age"]) == (encode_pins({"*": Pin(clock())}), 15)
+    assert (response.json()["alias"], response.json()["reason"]) == ("replica", "round-robin")
+
+
+def test_a_forged_cookie_sent_unchanged_on_every_request_never_pins(client, clock):
+    """The client ignores Set-Cookie and keeps sending the same forged value."""
+    for _ in range(3):
+        client.cookies[pinning_cookie()] = "default:999999999999:"
+        assert client.get("/read/").json()["alias"] == "replica"
+        clock.advance(10)
 
 
 def test_concurrent_asgi_requests_never_see_each_others_pin_state(clock):
