@@ -26,6 +26,12 @@ DEMO_PAGES = [
     ),
     ("shop:order_list", "My orders", "user.orders: from default into shop_db by customer id."),
     (
+        "shop:outbox",
+        "Order outbox",
+        "An order commits in shop_db with an event; the count in default follows, even after an"
+        " outage.",
+    ),
+    (
         "notes:read_your_writes",
         "Read your writes",
         "Reads go to the replica, but a browser that just wrote reads default until the replica has"

@@ -81,3 +81,35 @@ class OrderItem(models.Model):
     @property
     def line_total(self):
         return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """The outbox: "this customer placed an order", written in the order's own transaction.
+
+    It lives in ``shop_db`` beside the order, so the two commit together or
+    not at all. ``services.outbox_relay`` applies pending events to
+    ``default`` (the customer's ``orders_placed``) idempotently, then stamps
+    ``applied_at``; whatever is pending when ``default`` can't be reached is
+    applied by the next relay run, so the two databases converge by
+    themselves.
+    """
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="event")
+    # Cross-database key, like Order.customer: the row to update in default.
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        related_name="+",
+        db_constraint=False,
+        on_delete=models.DO_NOTHING,
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CrossDatabaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["applied_at", "id"], name="shop_event_pending")]
+
+    def __str__(self):
+        return f"Order #{self.order_id} placed ({'applied' if self.applied_at else 'pending'})"

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", views.product_list, name="product_list"),
     path("orders/", views.order_list, name="order_list"),
     path("orders/<int:pk>/", views.order_detail, name="order_detail"),
+    path("outbox/", views.outbox, name="outbox"),
 ]

@@ -41,3 +41,16 @@ def order_detail(request, pk):
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
     return render(request, "shop/order_detail.html", {"order": order})
+
+
+@require_http_methods(["GET", "POST"])
+def outbox(request):
+    """The outbox at work; staff may run the relay by hand (``manage.py outbox_relay``)."""
+    if request.method == "POST":
+        if not request.user.is_staff:
+            return redirect(f"/accounts/login/?next={request.path}")
+        result = services.outbox_relay()
+        pending = "unknown (a database is down)" if result.pending < 0 else result.pending
+        messages.info(request, f"Relay applied {result.applied} events; {pending} pending.")
+        return redirect("shop:outbox")
+    return render(request, "shop/outbox.html", selectors.outbox_overview())

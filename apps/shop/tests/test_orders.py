@@ -1,16 +1,18 @@
-"""Placing orders: one shop_db transaction, stock taken, bad input refused."""
+"""Placing orders: one shop_db transaction, stock taken, bad input refused, counted by an outbox."""
 
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 from django.db import connections
 from django.urls import reverse
 
 from apps.accounts.factories import UserFactory
 from apps.shop.factories import ProductFactory
-from apps.shop.models import Order, OrderItem, Product
-from apps.shop.services import order_count_repair, order_place
+from apps.shop.models import Order, OrderEvent, OrderItem, Product
+from apps.shop.services import RelayResult, order_count_repair, order_place, outbox_relay
+from tests.support import unreachable
 
 pytestmark = pytest.mark.django_db(databases=["default", "replica", "shop_db"])
 
@@ -99,23 +101,64 @@ def test_order_list_shows_only_my_orders_with_items(logged_in_client, user):
     assert b"Mine" in response.content and b"Theirs" not in response.content
 
 
-def test_an_order_is_counted_on_the_customer_in_default(user):
-    order_place(customer=user, quantities={ProductFactory().pk: 1})
-    order_place(customer=user, quantities={ProductFactory().pk: 2})
+def counter(user) -> int:
+    """The customer's ``orders_placed``, read on default's own connection."""
     with connections["default"].cursor() as cursor:
         cursor.execute("SELECT orders_placed FROM accounts_user WHERE id = %s", [user.pk])
-        assert cursor.fetchone() == (2,)
+        return cursor.fetchone()[0]
 
 
-def test_when_the_second_databases_write_fails_the_first_is_rolled_back(user):
-    """The counter update in default fails (the customer is gone): shop_db keeps nothing."""
+def test_an_order_is_counted_on_the_customer_in_default_after_its_commit(
+    user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(using="shop_db", execute=True) as callbacks:
+        order_place(customer=user, quantities={ProductFactory().pk: 1})
+        order_place(customer=user, quantities={ProductFactory().pk: 2})
+    assert len(callbacks) == 2
+    assert counter(user) == 2
+    assert not OrderEvent.objects.filter(applied_at__isnull=True).exists()
+
+
+def test_an_order_writes_its_outbox_event_in_the_same_shop_db_transaction(user):
+    order = order_place(customer=user, quantities={ProductFactory().pk: 1})
+    with connections["shop_db"].cursor() as cursor:
+        cursor.execute("SELECT order_id, customer_id, applied_at FROM shop_orderevent")
+        assert cursor.fetchall() == [(order.pk, user.pk, None)]
+    assert counter(user) == 0  # not applied before shop_db commits
+
+
+def test_an_order_for_a_customer_who_is_gone_writes_nothing(user):
     product = ProductFactory(stock=5)
     with connections["default"].cursor() as cursor:
         cursor.execute("DELETE FROM accounts_user WHERE id = %s", [user.pk])
     with pytest.raises(ValidationError, match="no longer exists"):
         order_place(customer=user, quantities={product.pk: 2})
-    assert not Order.objects.exists() and not OrderItem.objects.exists()
+    assert not Order.objects.exists() and not OrderEvent.objects.exists()
     assert Product.objects.get(pk=product.pk).stock == 5
+
+
+@pytest.mark.django_db(transaction=True, databases=["default", "replica", "shop_db"])
+def test_an_order_placed_while_default_is_unreachable_is_counted_once_it_is_back():
+    """The counts converge by themselves: nothing is lost, nothing is counted twice."""
+    user = UserFactory(username="buyer")
+    product = ProductFactory(stock=5)
+    with unreachable("default"):
+        order = order_place(customer=user, quantities={product.pk: 2})  # relay fails on commit
+        with pytest.raises(CommandError, match="left pending"):
+            call_command("outbox_relay", verbosity=0)
+    assert Order.objects.filter(pk=order.pk).exists()
+    assert Product.objects.get(pk=product.pk).stock == 3
+    assert OrderEvent.objects.get(order=order).applied_at is None
+    assert counter(user) == 0
+
+    assert outbox_relay() == RelayResult(applied=1, pending=0)
+    assert counter(user) == 1
+    # A relay that crashed after updating default but before stamping the event
+    # applies it again: the count is recomputed, not incremented.
+    OrderEvent.objects.filter(order=order).update(applied_at=None)
+    assert outbox_relay().applied == 1
+    assert counter(user) == 1
+    assert outbox_relay().applied == 0
 
 
 def test_order_count_repair_recounts_from_shop_db(user):
