@@ -4,7 +4,9 @@
 The same shape as docker-compose.yml: a primary for ``default``, a streaming
 hot standby of it (``pg_basebackup -R -X stream`` with a replication slot), and
 separate servers for ``blog_db`` and ``shop_db``. Roles come from the same file
-compose uses, ``docker/postgres/roles.sql``.
+compose uses, ``docker/postgres/roles.sql``, and so does the pg_hba.conf rule
+that refuses the replica's read-only role on every server but the standby,
+``docker/postgres/hba-refuse-readonly.conf``.
 
     scripts/pg_topology.py up        start all four servers (idempotent)
     scripts/pg_topology.py status    one line per server
@@ -36,6 +38,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 ROLES_SQL = REPO / "docker" / "postgres" / "roles.sql"
+REFUSE_READONLY_HBA = REPO / "docker" / "postgres" / "hba-refuse-readonly.conf"
 TOPOLOGY_DIR = Path(os.environ.get("PG_TOPOLOGY_DIR", "/tmp/multidb-pg"))
 BASE_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
 DB_NAME = "multidb"
@@ -58,6 +61,7 @@ hot_standby = on
 hot_standby_feedback = on
 max_connections = 100
 """
+# The standby's rules; every other server puts REFUSE_READONLY_HBA's first.
 HBA_CONF = """
 local   all          all                        trust
 host    all          all         127.0.0.1/32   scram-sha-256
@@ -205,6 +209,25 @@ def prepare_dir() -> None:
     TOPOLOGY_DIR.chmod(0o755)
 
 
+def hba_rules(server: Server) -> str:
+    """The pg_hba.conf of *server*: only the standby lets app_readonly in."""
+    return HBA_CONF if server.standby_of else REFUSE_READONLY_HBA.read_text() + HBA_CONF
+
+
+def configure_and_start(bindir: Path, server: Server) -> None:
+    """Write *server*'s pg_hba.conf, then start it, or have it reread the file if running.
+
+    Written at every ``up``, as roles.sql runs at every ``up``: a topology
+    started before a rule changed gets the new one. The standby needs it most,
+    since its data directory, pg_hba.conf included, is a copy of the primary's.
+    """
+    (server.data_dir / "pg_hba.conf").write_text(hba_rules(server))
+    if is_running(bindir, server):
+        psql(bindir, server, "SELECT pg_reload_conf()")
+    else:
+        start(bindir, server)
+
+
 def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
     if not (server.data_dir / "PG_VERSION").exists():
         auth = ["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"]
@@ -212,9 +235,7 @@ def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
         run([*as_server_user(), *initdb])
         with open(server.data_dir / "postgresql.conf", "a") as conf:
             conf.write(SERVER_CONF.format(socket_dir=TOPOLOGY_DIR, port=server.port))
-        (server.data_dir / "pg_hba.conf").write_text(HBA_CONF)
-    if not is_running(bindir, server):
-        start(bindir, server)
+    configure_and_start(bindir, server)
     variables = {
         "db_name": DB_NAME,
         "app_password": passwords["app"],
@@ -254,8 +275,7 @@ def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
         # The copied postgresql.conf still says the primary's port; later lines win.
         with open(server.data_dir / "postgresql.conf", "a") as conf:
             conf.write(f"\nport = {server.port}\n")
-    if not is_running(bindir, server):
-        start(bindir, server)
+    configure_and_start(bindir, server)
     deadline = time.monotonic() + 30
     streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
     while psql(bindir, primary, streaming) == "0":

@@ -1,5 +1,6 @@
 -- Roles and the application database, identical on every server of the topology.
--- Used by docker compose (initdb/10-roles.sh) and by scripts/pg_topology.py.
+-- Used by docker compose (initdb/10-roles.sh) and by scripts/pg_topology.py, which
+-- runs it again at every `up`: each statement is safe to repeat.
 -- Run as a superuser with these psql variables:
 --   db_name               the application database to create, e.g. multidb
 --   app_password          for "app": owns the database, reads and writes
@@ -11,9 +12,11 @@ SELECT 'CREATE ROLE app LOGIN'
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app') \gexec
 ALTER ROLE app WITH LOGIN PASSWORD :'app_password';
 
--- Read-only at the database level twice over: every transaction starts read
--- only, and the role holds no write privilege to fall back on if a client
--- turns that off. pg_read_all_data (PostgreSQL 14+) covers tables created later.
+-- Read-only three times over. pg_hba.conf refuses this role on every server but
+-- the standby (docker/postgres/hba-refuse-readonly.conf). Every transaction starts
+-- read only. And the role holds no write privilege to fall back on if a client
+-- turns that off: pg_read_all_data (PostgreSQL 14+) reads tables, including ones
+-- created later, and grants nothing else; what PUBLIC may write is revoked below.
 SELECT 'CREATE ROLE app_readonly LOGIN'
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'app_readonly') \gexec
 ALTER ROLE app_readonly WITH LOGIN PASSWORD :'readonly_password';
@@ -26,3 +29,31 @@ ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD :'replication_password';
 
 SELECT format('CREATE DATABASE %I OWNER app', :'db_name')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db_name') \gexec
+
+-- Inside the application database: every role holds PUBLIC's privileges, so
+-- take away those that write. The standby is a physical copy, so it gets these too.
+\connect :"db_name"
+-- Temporary tables (and temporary sequences, views, functions). app owns the
+-- database, and an owner keeps all its privileges, TEMPORARY included.
+REVOKE TEMPORARY ON DATABASE :"db_name" FROM PUBLIC;
+-- PostgreSQL 15+ creates public this way already; a cluster upgraded from an
+-- older version still lets PUBLIC create tables there.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+-- Large objects: the functions that create, write or delete one. Any role may
+-- call them by default, and PostgreSQL 15 runs lo_create even in a read-only
+-- transaction. The app stores no large objects, so only superusers keep them; to
+-- use large objects, GRANT EXECUTE on the ones needed TO app. lo_open stays
+-- (reads need it): opening for writing takes UPDATE on that large object, which
+-- app_readonly never holds. lo_import is superuser-only already; listed for the set.
+REVOKE EXECUTE ON FUNCTION
+    lo_create(oid),
+    lo_creat(integer),
+    lo_from_bytea(oid, bytea),
+    lo_import(text),
+    lo_import(text, oid),
+    lo_put(oid, bigint, bytea),
+    lowrite(integer, bytea),
+    lo_truncate(integer, integer),
+    lo_truncate64(integer, bigint),
+    lo_unlink(oid)
+FROM PUBLIC;

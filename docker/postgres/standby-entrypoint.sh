@@ -4,18 +4,22 @@
 # On first start ($PGDATA holds no cluster yet) it clones the primary with
 # pg_basebackup through the physical replication slot $REPLICATION_SLOT; -R
 # writes standby.signal and primary_conninfo, so the server comes up as a
-# read-only standby that keeps streaming. Later starts skip straight to the
+# read-only standby that keeps streaming. The clone's pg_hba.conf is the
+# primary's, which refuses app_readonly; this is the one server that role may
+# use, so the refusal comes out again. Later starts skip straight to the
 # official image's entry point, which runs whatever cluster is there.
 #
 # Environment: PRIMARY_HOST, REPLICATION_PASSWORD (the "replicator" role from
 # docker/postgres/roles.sql), REPLICATION_SLOT (default "replica"),
-# PGDATA (set by the image).
+# REFUSE_READONLY_RULES (default: docker/postgres/hba-refuse-readonly.conf where
+# compose mounts it), PGDATA (set by the image).
 set -euo pipefail
 
 : "${PRIMARY_HOST:?set PRIMARY_HOST to the host name of the primary}"
 : "${REPLICATION_PASSWORD:?set REPLICATION_PASSWORD}"
 : "${PGDATA:?PGDATA is set by the postgres image}"
 slot="${REPLICATION_SLOT:-replica}"
+refuse_readonly_rules="${REFUSE_READONLY_RULES:-/docker/postgres/hba-refuse-readonly.conf}"
 attempts="${STANDBY_CLONE_ATTEMPTS:-30}"
 
 log() { echo "standby-entrypoint: $*" >&2; }
@@ -56,6 +60,16 @@ clone_primary() {
 	return 1
 }
 
+# Take the primary's refusal of app_readonly (the exact lines of the rules file
+# docker/postgres/initdb/30-refuse-readonly.sh put first) out of the cloned
+# pg_hba.conf. Rewritten in place, so the file keeps its owner and mode.
+allow_readonly_role() {
+	local hba="$PGDATA/pg_hba.conf" kept
+	# grep exits 1 when it selects no line, 2 on an error (say, no rules file).
+	kept="$(grep -vxFf "$refuse_readonly_rules" "$hba")" || [ $? -eq 1 ]
+	printf '%s\n' "$kept" > "$hba"
+}
+
 if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	log "no cluster in $PGDATA: cloning $PRIMARY_HOST through slot \"$slot\""
 	for attempt in $(seq 1 "$attempts"); do
@@ -69,6 +83,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 		log "$PRIMARY_HOST not ready to clone (attempt $attempt/$attempts); retrying in 2s"
 		sleep 2
 	done
+	allow_readonly_role
 	# pg_basebackup copies the primary's modes; the server insists on 0700.
 	if [ "$(id -u)" = 0 ]; then chown -R postgres:postgres "$PGDATA"; fi
 	chmod 0700 "$PGDATA"

@@ -1,0 +1,125 @@
+"""The pg_hba.conf that compose's servers end up with, from their own scripts, run offline.
+
+Each primary's initdb script puts the refusal of app_readonly first; the
+standby, a pg_basebackup copy of its primary, takes it out again. No Docker:
+the scripts run under sh and bash here, with the image's tools (pg_isready,
+pg_basebackup, gosu, the image's entry point) replaced by stubs.
+"""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.compose.conftest import REPO
+from tests.compose.test_compose import database_services
+
+RULES = REPO / "docker" / "postgres" / "hba-refuse-readonly.conf"
+INITDB_SCRIPT = REPO / "docker" / "postgres" / "initdb" / "30-refuse-readonly.sh"
+STANDBY_ENTRYPOINT = REPO / "docker" / "postgres" / "standby-entrypoint.sh"
+# What the postgres:17 image leaves in pg_hba.conf before that script runs:
+# initdb's rules (trust, as the image calls it), then the image's own line and
+# initdb/20-replication.sh's.
+IMAGE_HBA = """\
+# TYPE  DATABASE        USER            ADDRESS                 METHOD
+local   all             all                                     trust
+host    all             all             127.0.0.1/32            trust
+host    all             all             ::1/128                 trust
+local   replication     all                                     trust
+host    replication     all             127.0.0.1/32            trust
+host    replication     all             ::1/128                 trust
+
+host all all all scram-sha-256
+host replication replicator all scram-sha-256
+"""
+STUBS = {
+    "pg_isready": "exit 0",
+    "gosu": 'shift; exec "$@"',  # gosu USER CMD...: run CMD as is
+    "chown": "exit 0",
+    # Clone: the data directory after -D gets a cluster and the primary's pg_hba.conf.
+    "pg_basebackup": (
+        'while [ $# -gt 0 ]; do [ "$1" = -D ] && dir="$2"; shift; done\n'
+        'echo 17 > "$dir/PG_VERSION"\ncp "$PRIMARY_HBA" "$dir/pg_hba.conf"'
+    ),
+    "docker-entrypoint.sh": 'echo "image entry point: $*"',
+}
+
+
+def rules(text: str) -> list[list[str]]:
+    """The rules of a pg_hba.conf, in order, each split into its fields."""
+    lines = (line.split("#", 1)[0].split() for line in text.splitlines())
+    return [fields for fields in lines if fields]
+
+
+def refuse_readonly(pgdata: Path) -> subprocess.CompletedProcess:
+    """Run the primaries' initdb script on *pgdata*, as the image would."""
+    env = {"PATH": os.defpath, "PGDATA": str(pgdata), "REFUSE_READONLY_RULES": str(RULES)}
+    return subprocess.run(
+        ["sh", str(INITDB_SCRIPT)], env=env, capture_output=True, text=True, check=False
+    )
+
+
+@pytest.fixture
+def primary_hba(tmp_path) -> Path:
+    """A primary's pg_hba.conf once its initdb scripts have run."""
+    pgdata = tmp_path / "primary"
+    pgdata.mkdir()
+    (pgdata / "pg_hba.conf").write_text(IMAGE_HBA)
+    result = refuse_readonly(pgdata)
+    assert result.returncode == 0, result.stderr
+    return pgdata / "pg_hba.conf"
+
+
+def test_each_primary_refuses_app_readonly_before_any_rule_of_the_image(primary_hba):
+    primary = rules(primary_hba.read_text())
+    assert primary[:2] == [
+        ["local", "all", "app_readonly", "reject"],
+        ["host", "all", "app_readonly", "all", "reject"],
+    ]
+    assert primary[2:] == rules(IMAGE_HBA), "the image's rules follow, unchanged"
+
+
+def test_the_standby_drops_the_refusal_its_clone_copied(tmp_path, primary_hba):
+    """The standby entry point clones (stubbed) the primary, then lets app_readonly in."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    for name, body in STUBS.items():
+        (stubs / name).write_text(f"#!/bin/sh\n{body}\n")
+        (stubs / name).chmod(0o755)
+    pgdata = tmp_path / "standby"
+    env = {
+        "PATH": f"{stubs}{os.pathsep}{os.defpath}",
+        "PGDATA": str(pgdata),
+        "PRIMARY_HOST": "db-default",
+        "REPLICATION_PASSWORD": "secret",
+        "REFUSE_READONLY_RULES": str(RULES),
+        "PRIMARY_HBA": str(primary_hba),
+    }
+    result = subprocess.run(
+        ["bash", str(STANDBY_ENTRYPOINT), "postgres"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "image entry point: postgres"
+    assert (pgdata / "pg_hba.conf").read_text() == IMAGE_HBA
+
+
+def test_every_server_mounts_the_refusal_where_its_script_reads_it(services):
+    """Primaries and the standby alike: a missing file would fail their scripts."""
+    default_path = {
+        script.name: re.search(r"REFUSE_READONLY_RULES:-([^}]+)}", script.read_text()).group(1)
+        for script in (INITDB_SCRIPT, STANDBY_ENTRYPOINT)
+    }
+    assert set(default_path.values()) == {"/docker/postgres/hba-refuse-readonly.conf"}
+    for name, service in database_services(services).items():
+        mounts = {v["target"]: v for v in service["volumes"] if v["type"] == "bind"}
+        mount = mounts.get("/docker/postgres/hba-refuse-readonly.conf")
+        assert mount, f"{name} doesn't mount the refusal rules"
+        assert Path(mount["source"]) == RULES
+        assert mount["read_only"], name
