@@ -192,7 +192,7 @@ def test_a_database_without_healthcheck_is_reported(tmp_path, clean_home):
 
 
 def test_every_build_context_and_bind_mount_exists(services):
-    """web and migrate build from a real context and Dockerfile; every bind source exists."""
+    """web, migrate and relay build from a real context and Dockerfile; every bind source exists."""
     built = 0
     for name, service in services.items():
         if build := service.get("build"):
@@ -203,7 +203,24 @@ def test_every_build_context_and_bind_mount_exists(services):
         for volume in service.get("volumes", []):
             if volume["type"] == "bind":
                 assert (REPO / volume["source"]).exists(), f"{name}: {volume['source']}"
-    assert built == 2
+    assert built == 3
+
+
+def test_the_outbox_relay_runs_for_good_once_migrations_are_done(services):
+    relay = services["relay"]
+    assert relay["command"][:4] == ["python", "manage.py", "outbox_relay", "--forever"]
+    assert relay["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert relay["restart"] == "unless-stopped"
+    assert relay["environment"]["DATABASE_URL"] == services["web"]["environment"]["DATABASE_URL"]
+
+
+def test_the_site_is_published_on_loopback_only_by_default(services):
+    (published,) = services["web"]["ports"]
+    assert (published["host_ip"], published["published"], published["target"]) == (
+        "127.0.0.1",
+        "8000",
+        8000,
+    )
 
 
 def test_web_runs_gunicorn_with_debug_off_and_collected_static(services):
