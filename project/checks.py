@@ -1,4 +1,9 @@
-"""``project.E001``: every ``DATABASE_URL*`` variable that couldn't be used, by name.
+"""The environment's problems, by variable name.
+
+- ``project.E001``: a ``DATABASE_URL*`` variable that couldn't be used
+  (``project/databases.py``).
+- ``project.E002``: another variable whose value couldn't be used, such as a
+  number of seconds that isn't a number (``project/variables.py``).
 
 Registered when the settings module imports this one, so the check runs
 whichever apps are installed; ``project/startup.py`` turns its errors into a
@@ -8,13 +13,20 @@ refusal to start under gunicorn and uvicorn.
 from django.conf import settings
 from django.core import checks
 
-from project.databases import URL_HINT
-
 
 @checks.register("project")
 def check_database_urls(app_configs=None, **kwargs):
     """Report every DATABASE_URL* variable that couldn't be used, by name."""
     return [
-        checks.Error(problem.message, hint=URL_HINT, obj=problem.variable, id="project.E001")
+        checks.Error(problem.message, hint=problem.hint, obj=problem.variable, id="project.E001")
         for problem in getattr(settings, "DATABASE_URL_PROBLEMS", [])
+    ]
+
+
+@checks.register("project")
+def check_variables(app_configs=None, **kwargs):
+    """Report every other variable whose value couldn't be used, by name."""
+    return [
+        checks.Error(problem.message, hint=problem.hint, obj=problem.variable, id="project.E002")
+        for problem in getattr(settings, "VARIABLE_PROBLEMS", [])
     ]

@@ -7,9 +7,14 @@ default: one SQLite file per alias under ``var/``. The ``replica`` alias, when
 
 A malformed URL doesn't raise here: the alias gets Django's dummy backend and
 the problem is returned, so ``manage.py check`` (``project.E001``) and the WSGI
-and ASGI start-up report every bad variable by name at once.
+and ASGI start-up report every bad variable by name at once. Malformed
+includes what django-environ would accept silently: a SQLite URL without an
+absolute path (``sqlite://relative.db`` opens an empty in-memory database;
+``sqlite:///relative.db`` a file relative to wherever the process starts),
+and a PostgreSQL ``?connect_timeout=`` that isn't a whole number of seconds.
 """
 
+import re
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -44,6 +49,18 @@ URL_HINT = (
 SQLITE_READ_ONLY = "PRAGMA query_only = ON; PRAGMA read_uncommitted = ON"
 # Postgres equivalent for a replica derived from its primary's URL.
 POSTGRES_READ_ONLY = "-c default_transaction_read_only=on"
+# libpq's minimum: a server that accepts nothing costs a request 2 s, not the
+# OS's TCP timeout; routers.health then skips it for its cooldown. A URL can
+# set its own (?connect_timeout=5).
+POSTGRES_CONNECT_TIMEOUT = 2
+SQLITE_PATH_HINT = (
+    "Give an absolute path: sqlite:////absolute/path/file.sqlite3 (four slashes, the last "
+    "one starting the path), or unset it to use the embedded SQLite file."
+)
+CONNECT_TIMEOUT_HINT = (
+    "Use whole seconds, e.g. ?connect_timeout=5 (libpq waits at least 2 s; 0 waits forever), "
+    f"or leave it out for this project's {POSTGRES_CONNECT_TIMEOUT} s."
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +70,7 @@ class UrlProblem:
     variable: str
     alias: str
     message: str
+    hint: str = URL_HINT
 
 
 def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[UrlProblem]]:
@@ -83,12 +101,6 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
         config["TEST"] = {"MIRROR": primary}
         databases[alias] = config
     return databases, problems
-
-
-# libpq's minimum: a server that accepts nothing costs a request 2 s, not the
-# OS's TCP timeout; routers.health then skips it for its cooldown. A URL can
-# set its own (?connect_timeout=5).
-POSTGRES_CONNECT_TIMEOUT = 2
 
 
 def _with_defaults(config: dict) -> dict:
@@ -126,7 +138,46 @@ def _parse(url: str, *, variable: str, alias: str) -> tuple[dict, UrlProblem | N
         )
     if not config.get("NAME"):
         return _dummy(), UrlProblem(variable, alias, f"{variable} names no database.")
-    return config, None
+    if engine.endswith("sqlite3"):
+        problem = _sqlite_path_problem(url, config, variable=variable, alias=alias)
+    else:
+        problem = _connect_timeout_problem(config, variable=variable, alias=alias)
+    return (_dummy(), problem) if problem else (config, None)
+
+
+def _sqlite_path_problem(url, config, *, variable, alias) -> UrlProblem | None:
+    """A SQLite URL must give an absolute path: anything else opens some other database."""
+    name = config["NAME"]
+    if not config.get("HOST") and Path(name).is_absolute():
+        return None
+    if name == ":memory:":  # sqlite://relative.db reads "relative.db" as a host, and drops it
+        opens = "an empty in-memory database, lost when the connection closes"
+    else:
+        opens = f"{name!r} relative to the directory the process happens to start in"
+    return UrlProblem(
+        variable,
+        alias,
+        f"{variable} is {url!r}, which gives no absolute SQLite path: it would open {opens}.",
+        hint=SQLITE_PATH_HINT,
+    )
+
+
+def _connect_timeout_problem(config, *, variable, alias) -> UrlProblem | None:
+    """``?connect_timeout=`` must be whole seconds; django-environ passes any text through."""
+    options = config.get("OPTIONS", {})
+    if "connect_timeout" not in options:
+        return None
+    text = str(options["connect_timeout"]).strip()
+    if re.fullmatch(r"[0-9]+", text):
+        options["connect_timeout"] = int(text)
+        return None
+    return UrlProblem(
+        variable,
+        alias,
+        f"{variable} sets connect_timeout={text!r}: it must be a whole number of seconds, "
+        "0 or more.",
+        hint=CONNECT_TIMEOUT_HINT,
+    )
 
 
 def _read_only(config: dict) -> dict:

@@ -11,6 +11,7 @@ import environ
 
 from project import checks  # noqa: F401  (registers project.E001, whatever apps are installed)
 from project.databases import database_settings
+from project.variables import Variables
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"  # git-ignored: embedded databases and the dev secret key
@@ -18,6 +19,10 @@ VAR_DIR = BASE_DIR / "var"  # git-ignored: embedded databases and the dev secret
 env = environ.Env()
 if (BASE_DIR / ".env").is_file():
     environ.Env.read_env(BASE_DIR / ".env")
+# Numbers and the log level are read through this: a value that can't be used
+# is a project.E002 error naming the variable, not a bare ValueError here.
+variables = Variables(env)
+VARIABLE_PROBLEMS = variables.problems
 
 
 def _dev_secret_key() -> str:
@@ -58,6 +63,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost, so the trace also sees the session and auth queries.
     "apps.core.middleware.RoutingTraceMiddleware",
+    # Before anything reads the session or a view queries: a NUL or a lone
+    # surrogate in the input is a 400, not a DataError (apps/core/bad_input.py).
+    "apps.core.bad_input.BadInputMiddleware",
     # Above SessionMiddleware, so a session saved at login counts as a write.
     "routers.middleware.PinningRouterMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -110,14 +118,15 @@ DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
 # "lsn": on PostgreSQL a client reads a replica again as soon as it has replayed
 # the client's last write; "time": always wait MULTIDB_PINNING_SECONDS.
 MULTIDB_PINNING_MODE = env.str("MULTIDB_PINNING_MODE", default="lsn")
-MULTIDB_PINNING_SECONDS = env.int("MULTIDB_PINNING_SECONDS", default=15)
+MULTIDB_PINNING_SECONDS = variables.whole_seconds("MULTIDB_PINNING_SECONDS", default=15)
 
 # Failover (routers/health.py): a replica that refuses connections is skipped
 # for the cooldown; one lagging more than MULTIDB_MAX_REPLICA_LAG seconds takes
 # no reads; lag is measured by a background thread every interval seconds.
-MULTIDB_REPLICA_COOLDOWN_SECONDS = env.float("MULTIDB_REPLICA_COOLDOWN_SECONDS", default=30)
-MULTIDB_MAX_REPLICA_LAG = env.float("MULTIDB_MAX_REPLICA_LAG", default=5)
-MULTIDB_REPLICA_LAG_INTERVAL = env.float("MULTIDB_REPLICA_LAG_INTERVAL", default=1)
+# A negative or non-numeric value fails `manage.py check` (routers.E040, E041).
+MULTIDB_REPLICA_COOLDOWN_SECONDS = variables.seconds("MULTIDB_REPLICA_COOLDOWN_SECONDS", default=30)
+MULTIDB_MAX_REPLICA_LAG = variables.seconds("MULTIDB_MAX_REPLICA_LAG", default=5)
+MULTIDB_REPLICA_LAG_INTERVAL = variables.seconds("MULTIDB_REPLICA_LAG_INTERVAL", default=1)
 
 # ------------------------------------------------------------------------------
 # Authentication
@@ -172,5 +181,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
+    "root": {
+        "handlers": ["console"],
+        "level": variables.log_level("DJANGO_LOG_LEVEL", default="INFO"),
+    },
 }

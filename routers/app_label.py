@@ -19,7 +19,8 @@ A replica named in ``REPLICA_DATABASES`` counts as its primary for relations
 post's author.
 
 With ``apps.py`` and the package in ``INSTALLED_APPS``, ``manage.py check``
-reports ``routers.E001``-``routers.E006``.
+reports ``routers.E001``-``routers.E007``: ``E007`` is a rule that sends an
+app to a replica, where its writes would fail.
 
 Copy with: ``explain.py``, ``replica_sets.py``.
 """
@@ -35,7 +36,7 @@ from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from .explain import explain
-from .replica_sets import primary_of
+from .replica_sets import primary_of, replica_aliases
 
 __all__ = [
     "AppLabelRouter",
@@ -136,7 +137,18 @@ def check_app_label_routing(app_configs=None, **kwargs):
         ]
     from django.apps import apps
 
+    replicas = _replicas()
     for app_label, alias in rules.items():
+        if alias in replicas:
+            errors.append(
+                checks.Error(
+                    f"DATABASE_ROUTING_RULES sends {app_label!r} to {alias!r}, a replica of "
+                    f"{primary_of(alias)!r} (REPLICA_DATABASES): its writes would fail there.",
+                    hint=f"Send {app_label!r} to {primary_of(alias)!r}; the replica router "
+                    f"sends its reads to {alias!r}.",
+                    id="routers.E007",
+                )
+            )
         if alias not in settings.DATABASES:
             errors.append(
                 checks.Error(
@@ -184,6 +196,14 @@ def check_app_label_routing(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+def _replicas() -> set[str]:
+    """The replica aliases, or none while REPLICA_DATABASES is malformed (routers.E011 says so)."""
+    try:
+        return replica_aliases()
+    except (TypeError, ValueError, AttributeError):
+        return set()
 
 
 def _router_installed() -> bool:

@@ -7,7 +7,8 @@ import pytest
 from django.core import checks
 from django.test import override_settings
 
-from project.databases import database_settings
+from project.databases import SQLITE_PATH_HINT, database_settings
+from project.variables import Variables
 from routers.app_label import check_app_label_routing
 from tests.subprocess_env import database_env, manage
 
@@ -50,6 +51,129 @@ def test_malformed_url_is_reported_with_its_variable(tmp_path, monkeypatch, url)
     assert databases["shop_db"]["ENGINE"] == "django.db.backends.dummy"
 
 
+@pytest.mark.parametrize(
+    ("url", "opens"),
+    [
+        ("sqlite://relative.db", "an empty in-memory database"),
+        ("sqlite://", "an empty in-memory database"),
+        ("sqlite://:memory:", "an empty in-memory database"),
+        ("sqlite:///relative.db", "'relative.db' relative to the directory"),
+        ("sqlite:///var/../blog.sqlite3", "'var/../blog.sqlite3' relative to the directory"),
+    ],
+)
+def test_a_sqlite_url_without_an_absolute_path_is_reported_with_its_variable(
+    tmp_path, monkeypatch, url, opens
+):
+    """django-environ reads sqlite://relative.db as host "relative.db" and opens ":memory:"."""
+    monkeypatch.setenv("DATABASE_URL_BLOG", url)
+    databases, [problem] = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problem.variable == "DATABASE_URL_BLOG"
+    assert problem.message.startswith(f"DATABASE_URL_BLOG is {url!r}, which gives no absolute")
+    assert opens in problem.message
+    assert problem.hint == SQLITE_PATH_HINT
+    assert databases["blog_db"]["ENGINE"] == "django.db.backends.dummy"
+
+
+def test_a_sqlite_url_with_an_absolute_path_is_used_as_it_is(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL_BLOG", f"sqlite:///{tmp_path}/blog.sqlite3")
+    databases, problems = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problems == []
+    assert databases["blog_db"]["NAME"] == f"{tmp_path}/blog.sqlite3"
+
+
+@pytest.mark.parametrize("timeout", ["abc", "-1", "1.5", "5s"])
+def test_a_connect_timeout_that_isnt_whole_seconds_is_reported_with_its_variable(
+    tmp_path, monkeypatch, timeout
+):
+    monkeypatch.setenv(
+        "DATABASE_URL_SHOP", f"postgres://u:secret@db:5432/shop?connect_timeout={timeout}"
+    )
+    databases, [problem] = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problem.variable == "DATABASE_URL_SHOP"
+    assert problem.message == (
+        f"DATABASE_URL_SHOP sets connect_timeout={timeout!r}: it must be a whole number of "
+        "seconds, 0 or more."
+    )
+    assert "secret" not in problem.message  # the URL, with its password, is not repeated
+    assert databases["shop_db"]["ENGINE"] == "django.db.backends.dummy"
+
+
+@pytest.mark.parametrize(("timeout", "seconds"), [("5", 5), ("0", 0), (None, 2)])
+def test_a_whole_connect_timeout_is_used_and_none_defaults_to_2_s(
+    tmp_path, monkeypatch, timeout, seconds
+):
+    query = "" if timeout is None else f"?connect_timeout={timeout}"
+    monkeypatch.setenv("DATABASE_URL_SHOP", f"postgres://u:p@db:5432/shop{query}")
+    databases, problems = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problems == []
+    assert databases["shop_db"]["OPTIONS"]["connect_timeout"] == seconds
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "read", "message"),
+    [
+        ("MULTIDB_REPLICA_COOLDOWN_SECONDS", "abc", "seconds", "is not a number of seconds"),
+        ("MULTIDB_MAX_REPLICA_LAG", "5s", "seconds", "is not a number of seconds"),
+        ("MULTIDB_REPLICA_LAG_INTERVAL", "one", "seconds", "is not a number of seconds"),
+        ("MULTIDB_PINNING_SECONDS", "1.5", "whole_seconds", "is not a whole number of seconds"),
+        ("DJANGO_LOG_LEVEL", "LOUD", "log_level", "is not a logging level"),
+    ],
+)
+def test_a_variable_that_cant_be_used_is_a_problem_naming_it_and_the_default_stands(
+    monkeypatch, variable, value, read, message
+):
+    monkeypatch.setenv(variable, value)
+    variables = Variables(environ.Env())
+    default = {"seconds": 30.0, "whole_seconds": 15, "log_level": "INFO"}[read]
+    assert getattr(variables, read)(variable, default=default) == default
+    [problem] = variables.problems
+    assert problem.variable == variable
+    assert problem.message == f"{variable}={value!r} {message}."
+    assert problem.hint.startswith(f"Set it like {variable}=")
+
+
+@pytest.mark.parametrize(
+    ("read", "value", "expected"),
+    [
+        ("seconds", "0.5", 0.5),
+        ("seconds", "-3", -3.0),  # a range is for the settings' checks: routers.E041
+        ("seconds", " 30 ", 30.0),
+        ("seconds", "", 7.0),
+        ("whole_seconds", "15", 15),
+        ("log_level", "debug", "DEBUG"),
+    ],
+)
+def test_a_variable_that_can_be_used_is_read_without_a_problem(monkeypatch, read, value, expected):
+    monkeypatch.setenv("SOME_VARIABLE", value)
+    variables = Variables(environ.Env())
+    assert getattr(variables, read)("SOME_VARIABLE", default=7.0) == expected
+    assert variables.problems == []
+
+
+def test_manage_py_check_names_every_bad_variable_at_once(tmp_path):
+    """Not a bare ValueError from settings: one project.E002 per variable, with a hint."""
+    bad = {
+        "MULTIDB_REPLICA_COOLDOWN_SECONDS": "abc",
+        "MULTIDB_PINNING_SECONDS": "1.5",
+        "DJANGO_LOG_LEVEL": "LOUD",
+    }
+    result = manage("check", env=database_env(tmp_path) | bad)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.count("project.E002") == 3
+    for variable, value in bad.items():
+        assert f"{variable}: (project.E002) {variable}={value!r}" in result.stderr
+
+
+def test_manage_py_check_names_a_relative_sqlite_path(tmp_path):
+    env = database_env(tmp_path) | {"DATABASE_URL_BLOG": "sqlite://relative.db"}
+    result = manage("check", env=env)
+    assert result.returncode == 1
+    assert "DATABASE_URL_BLOG: (project.E001) DATABASE_URL_BLOG is 'sqlite://relative.db'" in (
+        result.stderr
+    )
+
+
 def test_manage_py_check_fails_with_the_variable_name_and_an_id(tmp_path):
     env = database_env(tmp_path) | {"DATABASE_URL_BLOG": "mysqlx://nobody@nowhere/blog"}
     result = manage("check", env=env)
@@ -57,6 +181,14 @@ def test_manage_py_check_fails_with_the_variable_name_and_an_id(tmp_path):
     assert "project.E001" in result.stderr
     assert "DATABASE_URL_BLOG has an unsupported scheme 'mysqlx'" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_wsgi_start_up_refuses_a_number_that_isnt_one(tmp_path):
+    env = database_env(tmp_path) | {"MULTIDB_REPLICA_LAG_INTERVAL": "abc"}
+    result = manage("shell", "-c", "import project.wsgi", env=env)
+    assert result.returncode != 0
+    assert "Refusing to start" in result.stderr
+    assert "project.E002: MULTIDB_REPLICA_LAG_INTERVAL='abc' is not a number" in result.stderr
 
 
 def test_wsgi_start_up_refuses_a_bad_url(tmp_path):
@@ -77,6 +209,7 @@ def test_wsgi_start_up_refuses_a_bad_url(tmp_path):
         ({"DATABASE_RELATIONS": [("blog_db",)]}, ["routers.E004"]),
         ({"DATABASE_RELATIONS": [("blog_db", "warehouse")]}, ["routers.E005"]),
         ({"DATABASE_ROUTERS": []}, ["routers.E006"]),
+        ({"DATABASE_ROUTING_RULES": {"blog": "replica", "shop": "shop_db"}}, ["routers.E007"]),
         ({}, []),
     ],
 )
@@ -85,6 +218,26 @@ def test_routing_settings_are_checked(overrides, expected):
         messages = check_app_label_routing()
     assert ids(messages) == expected
     assert all(message.hint for message in messages)
+
+
+def test_a_rule_that_sends_an_app_to_a_replica_names_both_and_its_primary():
+    """The replica's writes would fail (read-only), and its reads already come from it."""
+    with override_settings(DATABASE_ROUTING_RULES={"notes": "replica"}):
+        [error] = check_app_label_routing()
+    assert error.msg == (
+        "DATABASE_ROUTING_RULES sends 'notes' to 'replica', a replica of 'default' "
+        "(REPLICA_DATABASES): its writes would fail there."
+    )
+    assert error.hint == (
+        "Send 'notes' to 'default'; the replica router sends its reads to 'replica'."
+    )
+
+
+def test_a_rule_for_an_alias_that_is_no_replica_is_not_e007():
+    with override_settings(
+        DATABASE_ROUTING_RULES={"notes": "replica"}, REPLICA_DATABASES={"blog_db": []}
+    ):
+        assert "routers.E007" not in ids(check_app_label_routing())
 
 
 def test_routing_errors_reach_manage_py_check():

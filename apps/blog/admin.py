@@ -8,10 +8,11 @@
 from django.contrib import admin
 
 from apps.blog.models import Comment, Post, Tag
+from apps.core.admin import ModelAdmin
 
 
 @admin.register(Post)
-class PostAdmin(admin.ModelAdmin):
+class PostAdmin(ModelAdmin):
     list_display = ["title", "author", "created_at"]
     list_select_related = ()
     search_fields = ["title"]
@@ -23,7 +24,7 @@ class PostAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(ModelAdmin):
     list_display = ["post", "author", "created_at"]
     list_select_related = ("post",)
     raw_id_fields = ["post", "author"]
@@ -33,6 +34,6 @@ class CommentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(ModelAdmin):
     list_display = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from apps.core.selectors import database_health, health_summary, replica_lag_measure, row_counts
+from apps.core.selectors import database_health, health_summary, replica_lag_report, row_counts
 from apps.core.topology import describe_databases
 
 DEMO_PAGES = [
@@ -63,16 +63,27 @@ def home(request):
 @never_cache
 @require_safe
 def health(request):
-    """The health registry as a page; ``?measure=1`` measures replay lag first (connects)."""
-    measurements = replica_lag_measure() if request.GET.get("measure") == "1" else None
-    rows = database_health()
-    context = {"rows": rows, "summary": health_summary(rows=rows), "measurements": measurements}
+    """The health registry as a page; ``?measure=1`` measures replay lag first, for staff.
+
+    Anyone else's ``?measure=1``, and staff's within the throttle's interval,
+    gets the figures already known and opens no connection. Hosts, ports and
+    the pid, which database errors and the process reveal, are for staff.
+    """
+    staff = request.user.is_staff
+    lag = replica_lag_report(may_measure=staff) if request.GET.get("measure") == "1" else None
+    rows = database_health(details=staff)
+    context = {"rows": rows, "summary": health_summary(rows=rows, details=staff), "lag": lag}
     return render(request, "core/health.html", context)
 
 
 @never_cache
 @require_safe
 def health_json(request):
-    """The same as JSON, always with HTTP 200: read ``ok`` (see ``health_summary``)."""
-    rows = database_health()
-    return JsonResponse({**health_summary(rows=rows), "databases": [asdict(row) for row in rows]})
+    """The same as JSON, always with HTTP 200: read ``ok`` (see ``health_summary``).
+
+    For anyone but staff ``pid`` is null and each ``error`` is ``HIDDEN_ERROR``.
+    """
+    staff = request.user.is_staff
+    rows = database_health(details=staff)
+    summary = health_summary(rows=rows, details=staff)
+    return JsonResponse({**summary, "databases": [asdict(row) for row in rows]})

@@ -2,11 +2,12 @@
 
 from django.contrib import admin
 
+from apps.core.admin import ModelAdmin
 from apps.notes.models import Note
 
 
 @admin.register(Note)
-class NoteAdmin(admin.ModelAdmin):
+class NoteAdmin(ModelAdmin):
     list_display = ["__str__", "author", "created_at"]
     list_select_related = ["author"]  # same database: a join, not an extra query
     search_fields = ["text"]

@@ -6,11 +6,12 @@ Customers live in ``default``, so they are prefetched rather than joined
 
 from django.contrib import admin
 
+from apps.core.admin import ModelAdmin
 from apps.shop.models import Order, OrderItem, Product
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(ModelAdmin):
     list_display = ["name", "price", "stock", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name"]
@@ -23,7 +24,7 @@ class OrderItemInline(admin.TabularInline):
 
 
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(ModelAdmin):
     list_display = ["__str__", "customer", "status", "total", "created_at"]
     list_select_related = ()
     list_filter = ["status"]
