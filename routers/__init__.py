@@ -89,8 +89,9 @@ empty database for the replica; ``routers.W014`` warns, and nothing fails.
 System checks
 -------------
 =====================  =========================================================
-``routers.E001-E006``  ``DATABASE_ROUTING_RULES`` / ``DATABASE_RELATIONS`` name
-                       missing apps or databases, or the router isn't installed
+``routers.E001-E007``  ``DATABASE_ROUTING_RULES`` / ``DATABASE_RELATIONS`` name
+                       missing apps or databases, send an app to a replica, or
+                       the router isn't installed
 ``routers.E011-E013``  ``REPLICA_DATABASES`` malformed, unknown alias, bad weight
 ``routers.W014``       a replica that isn't a test mirror of its primary
 ``routers.E020``       a ``DATABASE_ROUTERS`` entry that can't be imported
@@ -102,6 +103,9 @@ System checks
 ``routers.E030``       ``PinningRouterMiddleware`` below ``SessionMiddleware``
 ``routers.W031``       a middleware below ``DegradedModeMiddleware`` that
                        answers exceptions first
+``routers.E040-E042``  failover settings (cooldown, lag limit, lag interval,
+                       connect wait) not a finite number, negative, or a lag
+                       mapping with keys other than seconds and bytes
 ``routers.E050-E051``  ``MULTIDB_PINNING_MODE`` / ``MULTIDB_PINNING_SECONDS``
                        that can't work
 =====================  =========================================================

@@ -15,7 +15,16 @@ from importlib.util import find_spec
 from django.apps import AppConfig
 
 # The modules whose ready() registers checks or hooks, in the order they run.
-MODULES = ("checks", "replica_sets", "app_label", "pinning", "replica", "middleware", "degraded")
+MODULES = (
+    "checks",
+    "replica_sets",
+    "app_label",
+    "health",
+    "pinning",
+    "replica",
+    "middleware",
+    "degraded",
+)
 
 
 class RoutersConfig(AppConfig):

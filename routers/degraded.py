@@ -26,54 +26,74 @@ When a primary is down, ``db_for_write`` fails fast with ``PrimaryUnavailable``
 for the cooldown; after it, the next write tries the primary again, so writes
 work again without a restart once it is back.
 
-Copy with: ``health.py``, ``replica_sets.py``.
+Copy with: ``health.py``.
 """
 
 from django.conf import settings
 from django.core import checks
 from django.db import InterfaceError, OperationalError, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpResponse, JsonResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.deprecation import MiddlewareMixin
 from django.utils.module_loading import import_string
 
-from .health import PrimaryUnavailable, cooldown_seconds, health
-from .replica_sets import replica_aliases
+from .health import DatabaseUnavailable, connection_failure, cooldown_seconds, health
 
-__all__ = ["DegradedModeMiddleware", "check_exception_middleware", "read_only_response"]
+__all__ = [
+    "DegradedModeMiddleware",
+    "check_exception_middleware",
+    "read_only_response",
+    "unavailable_response",
+]
 
+SAFE_METHODS = frozenset(["GET", "HEAD", "OPTIONS", "TRACE"])
 FALLBACK_PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>Temporarily read-only</title></head><body><h1>Temporarily read-only</h1>
-<p>The site can show pages but can't save changes right now. Nothing you sent
-was saved. Please try again in {retry_after} seconds.</p></body></html>"""
+<title>{title}</title></head><body><h1>{title}</h1>
+<p>{detail} Please try again in {retry_after} seconds.</p></body></html>"""
 
 
 class DegradedModeMiddleware(MiddlewareMixin):
-    """Answer a failed write with 503 when the failure is a primary that is down."""
+    """Answer with a 503 naming the database when a request fails because one can't be reached."""
 
     def process_exception(self, request, exception):
-        if isinstance(exception, PrimaryUnavailable):
-            return read_only_response(request, exception.retry_after)
-        if isinstance(exception, OperationalError | InterfaceError):
-            primaries = [alias for alias in connections if alias not in replica_aliases()]
-            failed = _failed_to_reach(exception, primaries)
-            if failed:  # the error says which server it couldn't reach: no second wait
-                health.mark_down(failed, exception)
-                return read_only_response(request, cooldown_seconds())
-            down = [alias for alias in primaries if not health.probe(alias)]
-            if down:
-                return read_only_response(request, cooldown_seconds())
-        return None
+        if isinstance(exception, DatabaseUnavailable):  # refused before any SQL was sent
+            return unavailable_response(request, exception.alias, exception.retry_after)
+        if isinstance(exception, OperationalError | InterfaceError) and connection_failure(
+            exception
+        ):
+            alias = _server_of(exception)
+            if alias is not None:  # the error names the server it lost: nothing to probe
+                health.mark_down(alias, exception)
+                return unavailable_response(request, alias, cooldown_seconds())
+        return None  # an SQL error, a timeout: not a server that is down
 
 
-def _failed_to_reach(exception, aliases) -> str | None:
-    """The alias whose server a failed connection attempt (psycopg) was for, if any."""
+def _server_of(exception) -> str | None:
+    """The alias whose connection raised *exception*, or None when nothing says.
+
+    The traceback holds the answer: the deepest frame that ran on a Django
+    connection (``DatabaseWrapper.ensure_connection``, or a cursor's
+    ``execute`` with its ``db``) names its alias, for any backend. A psycopg
+    error also carries the server's host, port and database.
+    """
+    alias, tb = None, exception.__traceback__
+    while tb is not None:
+        owner = tb.tb_frame.f_locals.get("self")
+        wrapper = owner if isinstance(owner, BaseDatabaseWrapper) else getattr(owner, "db", None)
+        if isinstance(wrapper, BaseDatabaseWrapper):
+            alias = wrapper.alias
+        tb = tb.tb_next
+    return alias or _server_of_pgconn(exception)
+
+
+def _server_of_pgconn(exception) -> str | None:
     pgconn = getattr(exception.__cause__, "pgconn", None)
-    if pgconn is None or getattr(pgconn, "backend_pid", 1):
-        return None  # not a failed connection attempt
+    if pgconn is None:
+        return None
     target = (_text(pgconn.host), _text(pgconn.port), _text(pgconn.db))
-    for alias in aliases:
+    for alias in connections:
         settings_dict = connections[alias].settings_dict
         candidate = (
             str(settings_dict.get("HOST") or ""),
@@ -89,23 +109,46 @@ def _text(value) -> str:
     return value.decode() if isinstance(value, bytes) else str(value or "")
 
 
-def read_only_response(request, retry_after: float):
-    """The 503 "temporarily read-only" answer, as JSON or HTML."""
+def unavailable_response(request, alias: str, retry_after: float):
+    """The 503 for a request that needs *alias* while it can't be reached, as JSON or HTML.
+
+    A read is told the page "can't be shown right now"; a write that nothing
+    of what it sent was saved (each write ran in a transaction that rolled
+    back, or never began).
+    """
     seconds = max(1, round(retry_after))
+    writes = request.method not in SAFE_METHODS
+    if writes:
+        title = "Temporarily read-only"
+        detail = f"The database {alias} can't be reached right now, so nothing you sent was saved."
+    else:
+        title = "Temporarily unavailable"
+        detail = f"The database {alias} can't be reached right now, so this page can't be shown."
     if "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse(
-            {"error": "read-only", "detail": "Writes are paused.", "retry_after": seconds},
+            {
+                "error": "read-only" if writes else "unavailable",
+                "database": alias,
+                "detail": detail,
+                "retry_after": seconds,
+            },
             status=503,
         )
     else:
         template = getattr(settings, "MULTIDB_READ_ONLY_TEMPLATE", "503.html")
+        context = {"retry_after": seconds, "database": alias, "title": title, "detail": detail}
         try:
-            body = render_to_string(template, {"retry_after": seconds}, request=request)
+            body = render_to_string(template, context, request=request)
         except TemplateDoesNotExist:
-            body = FALLBACK_PAGE.format(retry_after=seconds)
+            body = FALLBACK_PAGE.format(title=title, detail=detail, retry_after=seconds)
         response = HttpResponse(body, status=503)
     response["Retry-After"] = str(seconds)
     return response
+
+
+def read_only_response(request, retry_after: float, alias: str = "default"):
+    """The 503 for a write refused while *alias* is down (``unavailable_response`` for writes)."""
+    return unavailable_response(request, alias, retry_after)
 
 
 def ready() -> None:

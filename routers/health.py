@@ -31,22 +31,33 @@ The primaries are watched the same way, so the router can keep reads on the
 replicas, and the degraded-mode middleware can answer writes with a 503, while
 a primary is down (``PrimaryUnavailable``).
 
+With ``apps.py`` and the package in ``INSTALLED_APPS``, ``manage.py check``
+reports a setting above that isn't a number of seconds (``routers.E040``),
+one that is negative (``routers.E041``), and a ``MULTIDB_MAX_REPLICA_LAG``
+mapping with keys other than ``seconds`` and ``bytes`` (``routers.E042``).
+
 Copy with: nothing (Django only).
 """
 
 import asyncio
 import logging
+import math
 import os
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, OperationalError, connections
+from django.core import checks
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 
 __all__ = [
+    "DatabaseUnavailable",
     "Health",
     "PrimaryUnavailable",
+    "check_health_settings",
+    "connection_failure",
     "cooldown_seconds",
     "health",
     "lag_interval",
@@ -78,13 +89,29 @@ def max_lag() -> tuple[float | None, int | None]:
     return (None if value is None else float(value)), None
 
 
-class PrimaryUnavailable(OperationalError):
+class DatabaseUnavailable(OperationalError):
+    """A database the request needs is down or cooling down; nothing was sent to it.
+
+    Raised before any connection attempt while the alias cools down, so a page
+    that needs it can answer at once (``degraded.py`` makes it a 503).
+    """
+
+    def __init__(self, alias: str, retry_after: float, reason: str = ""):
+        super().__init__(
+            f"{alias} is unavailable ({reason or 'down'}); retry in {retry_after:.0f} s"
+        )
+        self.alias = alias
+        self.retry_after = retry_after
+        self.reason = reason
+
+
+class PrimaryUnavailable(DatabaseUnavailable):
     """Writes can't go anywhere: the primary is down (see ``degraded.py``)."""
 
     def __init__(self, primary: str, retry_after: float):
-        super().__init__(f"{primary} is down; writes are refused for {retry_after:.0f} s")
+        super().__init__(primary, retry_after, "writes are refused")
+        self.args = (f"{primary} is down; writes are refused for {retry_after:.0f} s",)
         self.primary = primary
-        self.retry_after = retry_after
 
 
 @dataclass
@@ -163,6 +190,8 @@ class Health:
             return False, f"{alias} down: cooling down {left:.0f} s"
         connection = connections[alias]
         if is_connected(connection) or _in_event_loop():
+            if self.is_down(alias) and is_connected(connection):
+                self.mark_up(alias)  # its cooldown is over and it holds a connection: back
             return True, ""  # connected already, or async code: the query connects later
         # A request that finds another attempt in flight waits for it, at most
         # connect_wait_seconds() from that attempt's start: if it succeeds, this
@@ -199,6 +228,25 @@ class Health:
             mine[1].set()
         self.mark_up(alias)
         return True, ""
+
+    def require(self, alias: str) -> None:
+        """Return if *alias* may be used now (connecting if needed); else raise DatabaseUnavailable.
+
+        The same rules as ``usable()``: while *alias* cools down nothing is
+        tried, and while another thread's attempt hangs this one waits at most
+        ``connect_wait_seconds()``.
+        """
+        usable, why = self.usable(alias)
+        if not usable:
+            raise DatabaseUnavailable(alias, max(self.cooling_down(alias), 1.0), why)
+
+    def recoverable(self) -> list[str]:
+        """Aliases marked down whose cooldown is over: the next attempt decides."""
+        return [
+            alias
+            for alias in list(self._states)
+            if self.is_down(alias) and not self.cooling_down(alias)
+        ]
 
     def probe(self, alias: str) -> bool:
         """Open a fresh connection to *alias* now; mark it up or down accordingly."""
@@ -265,7 +313,7 @@ class Health:
                 row = cursor.fetchone()
         except DatabaseError as error:
             connections[alias].close()
-            if _connection_failure(error):
+            if connection_failure(error):
                 self.mark_down(alias, error)
             else:  # the server answered; the question was wrong (e.g. it is in recovery)
                 logger.warning("lag query on %s failed: %s", alias, error)
@@ -295,6 +343,12 @@ class Health:
 
     def _monitor(self, pairs):
         while True:
+            if (
+                not lag_interval()
+            ):  # switched off (settings changed): stop; the next pick restarts it
+                with self._lock:
+                    self._monitor_pid = None
+                return
             for replica, primary in pairs:
                 try:
                     self.measure(replica, primary)
@@ -304,7 +358,23 @@ class Health:
                 # What Django runs at the end of each request (undocumented):
                 # this thread has no requests, so it drops broken connections itself.
                 connections[alias].close_if_unusable_or_obsolete()
+            self._recover()
             time.sleep(max(lag_interval(), 0.05))
+
+    def _recover(self):
+        """Try each database whose cooldown is over once, off the request path.
+
+        A database that came back is marked up here even if no request needs
+        it, so every process's health page recovers on its own; one that is
+        still down starts a new cooldown.
+        """
+        for alias in self.recoverable():
+            try:
+                self.usable(alias)
+            except Exception:  # e.g. database access blocked in a test run
+                logger.debug("recovery probe of %s skipped", alias, exc_info=True)
+            finally:
+                connections[alias].close()
 
     def snapshot(self) -> dict[str, dict]:
         """Everything known, per alias, for a health page."""
@@ -329,13 +399,20 @@ class Health:
             self._states.clear()
 
 
-def _connection_failure(error: Exception) -> bool:
+def connection_failure(error: Exception) -> bool:
     """Whether *error* means the server can't be reached, rather than a failed statement.
 
     PostgreSQL's SQLSTATE class 08 is "connection exception", 57P01-57P03 are
-    shutdowns; a client-side failure (refused, timed out) has no SQLSTATE.
+    shutdowns; a client-side failure (refused, timed out, connection lost) has
+    no SQLSTATE. SQLite has no server: only a file that can't be opened counts.
+    A statement timeout (57014) or an SQL error is the server answering.
     """
-    state = getattr(error.__cause__, "sqlstate", None)
+    cause = error.__cause__
+    if isinstance(error, InterfaceError):
+        return True  # the connection object is closed or broken
+    if cause is not None and type(cause).__module__.startswith("sqlite3"):
+        return "unable to open database file" in str(cause)
+    state = getattr(cause, "sqlstate", None)
     return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
 
 
@@ -355,6 +432,78 @@ def _in_event_loop() -> bool:
     except RuntimeError:
         return False
     return True
+
+
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_health_settings, "routers")
+
+
+# The settings read as seconds above, with their defaults.
+SECONDS_SETTINGS = {
+    "MULTIDB_REPLICA_COOLDOWN_SECONDS": 30,
+    "MULTIDB_REPLICA_CONNECT_WAIT_SECONDS": 0.5,
+    "MULTIDB_REPLICA_LAG_INTERVAL": 1,
+}
+MAX_LAG_KEYS = {"seconds", "bytes"}
+MAX_LAG_EXAMPLE = 'MULTIDB_MAX_REPLICA_LAG = {"seconds": 5, "bytes": 16 * 2**20}'
+
+
+def check_health_settings(app_configs=None, **kwargs):
+    """Report failover settings that aren't a number of seconds, 0 or more."""
+    errors = []
+    for name, default in SECONDS_SETTINGS.items():
+        example = f"{name} = {default!r}"
+        errors += _number_errors(name, getattr(settings, name, default), example=example)
+    limit = getattr(settings, "MULTIDB_MAX_REPLICA_LAG", 5)
+    if isinstance(limit, Mapping):
+        unknown = sorted(map(repr, set(limit) - MAX_LAG_KEYS))
+        if unknown:
+            errors.append(
+                checks.Error(
+                    f"MULTIDB_MAX_REPLICA_LAG has the key(s) {', '.join(unknown)}; "
+                    "only 'seconds' and 'bytes' are read.",
+                    hint=f"For example: {MAX_LAG_EXAMPLE}.",
+                    id="routers.E042",
+                )
+            )
+        for key in sorted(MAX_LAG_KEYS & set(limit)):
+            if limit[key] is not None:
+                errors += _number_errors(
+                    f"MULTIDB_MAX_REPLICA_LAG[{key!r}]",
+                    limit[key],
+                    example=MAX_LAG_EXAMPLE,
+                    whole=key == "bytes",
+                )
+    elif limit is not None:
+        errors += _number_errors(
+            "MULTIDB_MAX_REPLICA_LAG", limit, example="MULTIDB_MAX_REPLICA_LAG = 5"
+        )
+    return errors
+
+
+def _number_errors(name: str, value, *, example: str, whole: bool = False) -> list[checks.Error]:
+    """E040 if *value* isn't a finite number (a whole one if *whole*), E041 if it is negative."""
+    kind = "a whole number" if whole else "a finite number"
+    is_number = isinstance(value, int if whole else int | float) and not isinstance(value, bool)
+    if not is_number or not math.isfinite(value):
+        return [
+            checks.Error(
+                f"{name} is {value!r}, which is not {kind}.",
+                hint=f"Set it to {kind} of {'bytes' if whole else 'seconds'}, 0 or more, "
+                f"not a string: for example {example}.",
+                id="routers.E040",
+            )
+        ]
+    if value < 0:
+        return [
+            checks.Error(
+                f"{name} is {value!r}, a negative number.",
+                hint=f"Use 0 or more: for example {example}.",
+                id="routers.E041",
+            )
+        ]
+    return []
 
 
 health = Health()

@@ -109,19 +109,28 @@ class ReplicaRouter:
         """Reads go to a replica of the model's primary, round-robin or by weight."""
         primary = self.primary_for(model, hints)
         if primary not in replica_sets():
+            self._require(primary)  # nothing to fail over to: it must be up
             return None  # no replicas: let the next router answer
         return self.pick_replica(primary)
 
     def db_for_write(self, model, **hints):
         """Writes always go to the primary; one known to be down fails fast."""
         primary = self.primary_for(model, hints)
+        # Connect now (it's about to be used anyway): a primary that can't be
+        # reached is marked down once, and writes fail fast for the cooldown.
         if primary in replica_sets():
-            # Connect now (it's about to be used anyway): a primary that can't
-            # be reached is marked down once, and the write fails fast.
             usable, _ = health.usable(primary)
             if not usable:
                 raise PrimaryUnavailable(primary, health.cooling_down(primary))
+        else:
+            self._require(primary)
         return primary
+
+    @staticmethod
+    def _require(alias):
+        """A database without replicas gets the same cooldown and recovery as any other."""
+        health.ensure_monitor(_monitored_pairs)
+        health.require(alias)
 
     def allow_relation(self, obj1, obj2, **hints):
         """Rows of one primary relate, whichever of its replicas they were read from."""
@@ -185,6 +194,7 @@ class PinningReplicaRouter(ReplicaRouter):
         """Reads stay on the primary when pinned, in a transaction, or until a replica caught up."""
         primary = self.primary_for(model, hints)
         if primary not in replica_sets():
+            self._require(primary)  # nothing to fail over to: it must be up
             return None
         if in_transaction(primary):
             return explain(primary, "in transaction")

@@ -1,6 +1,8 @@
 """Reads for the home page and the health page."""
 
 import os
+import threading
+import time
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -9,18 +11,26 @@ from django.db import DatabaseError, connections
 from apps.blog.models import Post
 from apps.core.topology import describe_databases
 from apps.shop.models import Order
-from routers.health import cooldown_seconds, health, lag_interval, max_lag
+from routers.health import (
+    DatabaseUnavailable,
+    connection_failure,
+    cooldown_seconds,
+    health,
+    lag_interval,
+    max_lag,
+)
 from routers.replica_sets import replica_sets
 
 
 def row_counts() -> list[tuple[str, str, int | None, str]]:
     """Return ``(what, alias, count, why_not)`` rows; users are counted through the replica.
 
-    ``count`` is None when that database can't answer (not migrated yet, or
-    down), so the page still renders. An alias cooling down in
-    ``routers.health`` isn't asked at all (``why_not`` says so): the explicit
-    ``.using("replica")`` bypasses the routers, which would otherwise skip
-    it, and a hung server would cost every visit the connect timeout.
+    ``count`` is None when that database can't answer, and ``why_not`` says
+    why: down (cooling down in ``routers.health``, or unreachable just now) or
+    not migrated yet, so the page still renders. An alias cooling down isn't
+    asked at all: the explicit ``.using("replica")`` bypasses the routers,
+    which would otherwise refuse it, and a hung server would cost every visit
+    the connect timeout.
     """
     queries = [
         ("users", "replica", get_user_model().objects.using("replica")),
@@ -29,16 +39,18 @@ def row_counts() -> list[tuple[str, str, int | None, str]]:
     ]
     rows = []
     for what, alias, queryset in queries:
-        alias = queryset.db or alias
         left = health.cooling_down(alias)
         if left:
             rows.append((what, alias, None, f"{alias} down: cooling down {_whole_seconds(left)} s"))
             continue
         try:
-            count = queryset.count()
-        except DatabaseError:
-            count = None
-        rows.append((what, alias, count, ""))
+            rows.append((what, alias, queryset.count(), ""))
+        except DatabaseError as error:
+            if isinstance(error, DatabaseUnavailable) or connection_failure(error):
+                left = _whole_seconds(health.cooling_down(alias))
+                rows.append((what, alias, None, f"{alias} can't be reached: retry in {left} s"))
+            else:
+                rows.append((what, alias, None, ""))  # the template says: run migrate_all
     return rows
 
 
@@ -60,7 +72,7 @@ class DatabaseHealth:
     error: str
 
 
-def database_health() -> list[DatabaseHealth]:
+def database_health(*, details: bool = True) -> list[DatabaseHealth]:
     """One row per alias, in settings order, from this process's ``routers.health`` only.
 
     Nothing here connects to a database, so the answer comes at once even
@@ -86,6 +98,9 @@ def database_health() -> list[DatabaseHealth]:
       replicas takes any. A database without replicas does when not cooling
       down: it takes all of its apps' reads and writes.
     - ``serves``: the same, in words.
+    - ``error``: the driver's message, which names hosts, ports, users and
+      socket paths: with ``details=False`` (anyone but staff) it is
+      ``HIDDEN_ERROR`` instead, and "" still means no error.
     """
     sets = replica_sets()
     # Read each cooldown once, so one row can't say "up" and another "its replica is down".
@@ -121,13 +136,13 @@ def database_health() -> list[DatabaseHealth]:
                 lag_measured_seconds_ago=_rounded(measured_ago.get(alias), 1),
                 taking_reads=taking_reads,
                 serves=serves,
-                error=health.error(alias),
+                error=_error(alias, details=details),
             )
         )
     return rows
 
 
-def health_summary(*, rows: list[DatabaseHealth]) -> dict:
+def health_summary(*, rows: list[DatabaseHealth], details: bool = True) -> dict:
     """The top of the health JSON: ``ok``, ``problems`` and the limits in force.
 
     ``ok`` is false when a database that takes writes (any but a replica) is
@@ -136,6 +151,7 @@ def health_summary(*, rows: list[DatabaseHealth]) -> dict:
     its reads go elsewhere, but is listed in ``problems``, as is every alias
     that is not "up". The endpoint answers 200 either way: it reports, and a
     load balancer shouldn't take a whole process out for one database.
+    ``pid`` is None with ``details=False``: only staff learn the process id.
     """
     limit_seconds, limit_bytes = max_lag()
     problems = []
@@ -149,7 +165,7 @@ def health_summary(*, rows: list[DatabaseHealth]) -> dict:
     return {
         "ok": all(row.state == "up" for row in rows if not row.replica_of),
         "problems": problems,
-        "pid": os.getpid(),
+        "pid": os.getpid() if details else None,
         "cooldown_seconds": cooldown_seconds(),
         "max_lag_seconds": limit_seconds,
         "max_lag_bytes": limit_bytes,
@@ -192,6 +208,101 @@ def replica_lag_measure() -> list[LagMeasurement]:
     return results
 
 
+@dataclass(frozen=True)
+class LagReport:
+    """What the health page says about replay lag: measured now, or why not."""
+
+    measurements: list[LagMeasurement]
+    measured_now: bool
+    note: str
+
+
+def replica_lag_report(*, may_measure: bool) -> LagReport:
+    """Measure every replica now if *may_measure* and the throttle allows; else say what's known.
+
+    Measuring connects to every replica and its primary, each attempt up to
+    the connect timeout, so the health page lets staff only ask for it, and
+    this process measures at most once every ``MULTIDB_REPLICA_LAG_INTERVAL``
+    seconds (0: no limit), however many ask: a second request within the
+    interval gets the first one's figures and opens no connection. Everyone
+    else gets what the registry already holds, which opens none either.
+    """
+    if not may_measure:
+        note = "Measuring connects to every replica, so only staff can ask for it; "
+        return LagReport(replica_lag_known(), False, note + "these are the last known figures.")
+    claimed, last, ago = _lag_throttle.claim(interval=lag_interval())
+    if not claimed:
+        note = (
+            f"This process measured {ago:.1f} s ago, and measures at most once every "
+            f"{lag_interval():g} s (MULTIDB_REPLICA_LAG_INTERVAL): these are the figures it has."
+        )
+        return LagReport(last if last is not None else replica_lag_known(), False, note)
+    measurements = replica_lag_measure()
+    _lag_throttle.store(measurements)
+    return LagReport(measurements, True, "")
+
+
+def replica_lag_known() -> list[LagMeasurement]:
+    """Every replica's last measured lag, from the registry alone: no connection."""
+    results = []
+    for primary, members in replica_sets().items():
+        for replica, _ in members:
+            if replica == primary:
+                continue
+            lag = health.lag(replica)
+            if lag is not None:
+                ago = time.monotonic() - lag.measured_at  # routers.health's clock
+                outcome = f"{lag.seconds:.1f} s, {lag.bytes} bytes behind, measured {ago:.1f} s ago"
+            elif connections[replica].vendor != "postgresql":
+                outcome = f"nothing to measure: {connections[replica].vendor} has no replay lag"
+            else:
+                outcome = "not measured yet"
+            results.append(LagMeasurement(replica=replica, primary=primary, outcome=outcome))
+    return results
+
+
+# The throttle's clock; tests move it (monkeypatch apps.core.selectors.now).
+now = time.monotonic
+
+
+class _LagThrottle:
+    """When this process last measured, and what it found. Thread-safe, per process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.reset()
+
+    def claim(self, *, interval: float) -> tuple[bool, list[LagMeasurement] | None, float]:
+        """``(True, ...)`` when the caller may measure now (and is recorded as measuring);
+        else ``(False, the last measurements, seconds since they started)``."""
+        with self._lock:
+            if self._pid != os.getpid():  # a forked worker starts afresh
+                self._pid, self._started, self._last = os.getpid(), None, None
+            at = now()
+            ago = None if self._started is None else at - self._started
+            if interval and ago is not None and ago < interval:
+                return False, self._last, ago
+            self._started = at
+            return True, None, 0.0
+
+    def store(self, measurements: list[LagMeasurement]) -> None:
+        with self._lock:
+            self._last = measurements
+
+    def reset(self) -> None:
+        """Forget the last measurement (tests)."""
+        with self._lock:
+            self._pid, self._started, self._last = os.getpid(), None, None
+
+
+_lag_throttle = _LagThrottle()
+
+
+def replica_lag_throttle_reset() -> None:
+    """Forget when this process last measured, so the next request may (tests)."""
+    _lag_throttle.reset()
+
+
 def _replica_reads(alias: str, left: float) -> tuple[bool, str]:
     if left:
         return False, f"no reads: {alias} down: cooling down {_whole_seconds(left)} s"
@@ -216,6 +327,16 @@ def _primary_serves(alias, left, sets, replica_reads) -> tuple[bool, str]:
     if replicas_reading:
         return True, "writes, and reads for pinned clients"
     return True, "writes and every read (no replica is taking reads)"
+
+
+# What anyone but staff sees instead of a database error: the driver's message
+# names hosts, ports, users and socket paths.
+HIDDEN_ERROR = "error details are shown to staff only"
+
+
+def _error(alias: str, *, details: bool) -> str:
+    error = health.error(alias)
+    return error if details or not error else HIDDEN_ERROR
 
 
 def _state(alias: str, left: float) -> str:

@@ -362,3 +362,99 @@ def test_writes_to_a_primary_known_down_never_wait_on_it(topology, connection_at
         assert response.status_code == 503 and response["Retry-After"]
         connections["default"].close()
     assert attempts_on("default", connection_attempts).total() == 1
+
+
+# --- a database without replicas ----------------------------------------------------
+
+
+def count_attempts(monkeypatch, alias) -> list[None]:
+    """A list that grows by one at each connection attempt on *alias* (the attempt still runs)."""
+    attempts, wrapper = [], connections[alias]
+    real = wrapper.connect
+
+    def connect():
+        attempts.append(None)
+        return real()
+
+    monkeypatch.setattr(wrapper, "connect", connect)
+    return attempts
+
+
+def test_a_hung_blog_db_costs_one_attempt_and_spares_the_pages_that_dont_need_it(
+    topology, monkeypatch
+):
+    """SIGSTOP on blog_db's postmaster: the first /blog/ waits out the connect timeout and
+    marks it down; the next /blog/ answers 503 at once; /read-your-writes/ never tries it."""
+    client = Client()
+    connections["blog_db"].close()
+    attempts = count_attempts(monkeypatch, "blog_db")
+    topology.hang("blog")
+    first = client.get("/blog/")
+    second = client.get("/blog/")
+    other = client.get("/read-your-writes/")
+
+    assert first.status_code == second.status_code == 503
+    assert b"blog_db can&#x27;t be reached right now" in second.content
+    assert len(attempts) == 1
+    assert health.cooling_down("blog_db") > 0
+    assert other.status_code == 200 and "blog_db" not in queries_by_alias(other)
+
+
+def test_a_stopped_blog_db_is_marked_up_again_once_it_is_back(topology, settings):
+    settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 1
+    client = Client()
+    topology.stop("blog")
+    connections["blog_db"].close()
+    assert client.get("/blog/").status_code == 503
+    assert client.get("/health.json").json()["ok"] is False
+
+    topology.start("blog")
+    wait_out_cooldown("blog_db")
+    assert client.get("/blog/").status_code == 200
+    blog = next(
+        row for row in client.get("/health.json").json()["databases"] if row["alias"] == "blog_db"
+    )
+    assert blog["state"] == "up"
+
+
+def test_a_server_lost_in_the_middle_of_an_order_is_a_503_and_writes_nothing(topology):
+    """The connection was open when shop_db died: the error itself names the server."""
+    shopper = UserFactory(username="shopper")
+    product = ProductFactory(stock=10)
+    wait_for_replay()
+    client = Client()
+    assert client.login(username="shopper", password=DEFAULT_PASSWORD)
+    wait_for_replay()
+    Product.objects.get(pk=product.pk)  # this thread's shop_db connection is open
+    topology.stop("shop")
+
+    response = client.post("/shop/", {f"qty_{product.pk}": 2})
+    assert response.status_code == 503
+    assert b"shop_db can&#x27;t be reached right now, so nothing you sent was saved" in (
+        response.content
+    )
+    assert health.is_down("shop_db")
+
+    topology.start("shop")
+    connections["shop_db"].close()
+    health.reset()
+    assert Order.objects.filter(customer_id=shopper.pk).count() == 0
+    assert Product.objects.get(pk=product.pk).stock == 10
+
+
+def test_a_statement_timeout_is_not_a_server_that_is_down(topology):
+    """The server answered: degraded mode leaves the error alone and nothing is marked down."""
+    from django.db import OperationalError
+    from django.test import RequestFactory
+
+    from routers.degraded import DegradedModeMiddleware
+
+    with connections["blog_db"].cursor() as cursor:
+        cursor.execute("SET statement_timeout = '10ms'")
+        with pytest.raises(OperationalError) as error:
+            cursor.execute("SELECT pg_sleep(1)")
+        cursor.execute("RESET statement_timeout")
+    assert error.value.__cause__.sqlstate == "57014"  # query_canceled
+    middleware = DegradedModeMiddleware(lambda request: None)
+    assert middleware.process_exception(RequestFactory().get("/blog/"), error.value) is None
+    assert not health.is_down("blog_db")

@@ -67,6 +67,7 @@ def test_router_records_why_it_chose_each_database():
     }
 
 
+@pytest.mark.django_db(databases=ALL)
 def test_override_settings_changes_the_cached_rules_and_leaving_it_restores_them():
     """The rules are cached on first use and the cache is cleared whenever the setting changes."""
     assert router.db_for_read(Post) == "blog_db"  # the cache now holds the project's rules

@@ -3,9 +3,11 @@
 ``health.mark_down()`` is what the routers call when a server refuses a
 connection; calling it here puts the process in the same state without
 stopping a server. Stopping, hanging and lagging real servers is
-tests/postgres/test_failover.py.
+tests/postgres/test_failover.py. Errors, the pid and "measure now" are for
+staff: the tests that read them log in as staff (``staff_client``).
 """
 
+import os
 import re
 
 import pytest
@@ -13,13 +15,16 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import connections
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from apps.core import selectors
+from apps.core.selectors import HIDDEN_ERROR, replica_lag_throttle_reset
 from apps.core.topology import describe_databases
 from apps.notes.factories import NoteFactory
 from apps.shop.factories import ProductFactory
-from routers.health import health
+from routers.health import health, lag_interval
 from tests.replication import wait_for_replay
 from tests.support import unreachable
 
@@ -68,6 +73,13 @@ def page_rows(response) -> dict[str, dict[str, str]]:
 
 def by_alias(payload) -> dict[str, dict]:
     return {row["alias"]: row for row in payload["databases"]}
+
+
+@pytest.fixture
+def staff_client(client):
+    """A client logged in as staff: it sees errors and the pid, and may measure lag."""
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    return client
 
 
 def physical_rows(alias: str, sql: str) -> list[tuple]:
@@ -121,7 +133,8 @@ def test_page_and_json_open_no_database_connection(client, path):
 
 
 @pytest.mark.django_db(databases=ALL)
-def test_replica_marked_down_shows_cooling_down_and_takes_no_reads(client):
+def test_replica_marked_down_shows_cooling_down_and_takes_no_reads(staff_client):
+    client = staff_client
     health.mark_down("replica", "connection refused")
 
     page = client.get(PAGE)
@@ -176,7 +189,8 @@ def test_home_page_skips_the_replica_count_while_it_cools_down(client):
 
 
 @pytest.mark.django_db(databases=ALL)
-def test_primary_marked_down_is_not_ok_but_the_page_still_answers_200(client):
+def test_primary_marked_down_is_not_ok_but_the_page_still_answers_200(staff_client):
+    client = staff_client
     health.mark_down("default", "gone")
     page = client.get(PAGE)
     response = client.get(JSON)
@@ -207,10 +221,11 @@ def test_cooled_down_alias_is_down_until_it_answers_again(client):
 
 @pytest.mark.sqlite_only
 @pytest.mark.django_db(databases=ALL)
-def test_measure_now_on_sqlite_has_nothing_to_measure_and_no_error(client):
-    response = client.get(PAGE, {"measure": "1"})
+def test_measure_now_on_sqlite_has_nothing_to_measure_and_no_error(staff_client):
+    response = staff_client.get(PAGE, {"measure": "1"})
     assert response.status_code == 200
-    [measurement] = response.context["measurements"]
+    assert response.context["lag"].measured_now is True
+    [measurement] = response.context["lag"].measurements
     assert (measurement.replica, measurement.primary) == ("replica", "default")
     assert measurement.outcome.startswith("nothing to measure")
     replica = next(row for row in response.context["rows"] if row.alias == "replica")
@@ -221,11 +236,11 @@ def test_measure_now_on_sqlite_has_nothing_to_measure_and_no_error(client):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(databases=ALL)
-def test_measure_now_on_postgres_records_the_replicas_lag(client):
-    response = client.get(PAGE, {"measure": "1"})
-    [measurement] = response.context["measurements"]
+def test_measure_now_on_postgres_records_the_replicas_lag(staff_client):
+    response = staff_client.get(PAGE, {"measure": "1"})
+    [measurement] = response.context["lag"].measurements
     assert measurement.outcome.endswith("bytes behind")
-    replica = by_alias(client.get(JSON).json())["replica"]
+    replica = by_alias(staff_client.get(JSON).json())["replica"]
     assert isinstance(replica["lag_seconds"], float) and isinstance(replica["lag_bytes"], int)
     assert replica["lag_measured_seconds_ago"] >= 0 and replica["error"] == ""
 
@@ -237,6 +252,8 @@ def test_replica_measured_behind_the_limit_takes_no_reads(client):
     """Replay paused, one note committed: any byte of lag is too much under this limit."""
     from tests.postgres.test_topology import replay_paused
 
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    wait_for_replay()  # the session, written to default, is read through the replica
     with replay_paused():
         NoteFactory(text="Written while replay is paused")
         client.get(PAGE, {"measure": "1"})
@@ -247,6 +264,130 @@ def test_replica_measured_behind_the_limit_takes_no_reads(client):
     reason = f"replica lagging {replica['lag_bytes']} bytes > 0 bytes"
     assert replica["serves"] == f"no reads: {reason}"
     assert (served.alias, served.reason) == ("default", reason)
+
+
+# --- who sees what, and how often the page measures ------------------------------
+
+# A driver's message as libpq words it: host, port, and the server's answer.
+REFUSED = 'connection to server at "10.9.8.7", port 6543 failed: Connection refused'
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_anonymous_json_has_the_same_keys_but_no_pid_and_no_error_text(client):
+    health.mark_down("replica", REFUSED)
+    response = client.get(JSON)
+    payload = response.json()
+    assert list(payload) == TOP_KEYS
+    assert payload["pid"] is None
+    replica = by_alias(payload)["replica"]
+    assert (replica["state"], replica["error"]) == ("cooling down", HIDDEN_ERROR)
+    assert payload["problems"][0].startswith("replica: cooling down")
+    assert b"10.9.8.7" not in response.content and b"6543" not in response.content
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_staff_json_has_the_pid_and_the_error_text(staff_client):
+    health.mark_down("replica", REFUSED)
+    payload = staff_client.get(JSON).json()
+    assert payload["pid"] == os.getpid()
+    assert by_alias(payload)["replica"]["error"] == REFUSED
+    assert REFUSED in payload["problems"][0]
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_anonymous_page_shows_the_state_but_no_pid_and_no_error_text(client):
+    health.mark_down("replica", REFUSED)
+    page = client.get(PAGE)
+    assert page_rows(page)["replica"]["state"] == "cooling down"
+    content = page.content.decode()
+    assert HIDDEN_ERROR in content
+    assert "10.9.8.7" not in content and "6543" not in content
+    assert f"pid {os.getpid()}" not in content
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_staff_page_shows_the_pid_and_the_error_text(staff_client):
+    health.mark_down("replica", REFUSED)
+    content = staff_client.get(PAGE).content.decode()
+    assert f"(pid {os.getpid()})" in content
+    assert "10.9.8.7" in content
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_anonymous_measure_is_served_the_unmeasured_page_and_opens_no_connection(client):
+    """No query at all: on PostgreSQL it used to ask default and replica (default=1, replica=1)."""
+    response = client.get(PAGE, {"measure": "1"})
+    assert response.status_code == 200
+    assert response["X-DB-Queries"] == "none"
+    lag = response.context["lag"]
+    assert lag.measured_now is False
+    assert lag.note.startswith("Measuring connects to every replica, so only staff can")
+    assert [(m.replica, m.primary) for m in lag.measurements] == [("replica", "default")]
+    assert health.lag("replica") is None
+
+
+@pytest.fixture
+def lag_interval_60s(monkeypatch):
+    """A 60 s interval for the health page's throttle, and a fresh throttle.
+
+    The throttle reads ``MULTIDB_REPLICA_LAG_INTERVAL`` through
+    ``routers.health.lag_interval`` (asserted below). Setting the setting
+    itself would also start the background lag thread at the next routed
+    query, for the rest of the run, so the page alone is given the interval.
+    """
+    assert selectors.lag_interval is lag_interval
+    monkeypatch.setattr(selectors, "lag_interval", lambda: 60.0)
+    replica_lag_throttle_reset()
+    yield
+    replica_lag_throttle_reset()
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_staff_measure_within_the_interval_is_served_the_last_figures(
+    staff_client, lag_interval_60s
+):
+    first = staff_client.get(PAGE, {"measure": "1"}).context["lag"]
+    second = staff_client.get(PAGE, {"measure": "1"})
+
+    assert first.measured_now is True
+    lag = second.context["lag"]
+    assert lag.measured_now is False
+    assert lag.measurements == first.measurements
+    assert "measures at most once every 60 s (MULTIDB_REPLICA_LAG_INTERVAL)" in lag.note
+    assert b'data-testid="measure-note"' in second.content
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=ALL)
+def test_staff_measure_queries_the_replica_once_per_interval(staff_client, lag_interval_60s):
+    """The queries the replica ran: one lag query for the first request, none for the second."""
+    with CaptureQueriesContext(connections["replica"]) as first:
+        response = staff_client.get(PAGE, {"measure": "1"})
+    assert [q["sql"] for q in first.captured_queries] == [
+        "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn,"
+        " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())"
+    ]
+    assert "replica=1" in response["X-DB-Queries"]
+
+    with CaptureQueriesContext(connections["replica"]) as second:
+        response = staff_client.get(PAGE, {"measure": "1"})
+    assert second.captured_queries == []
+    assert "replica" not in response["X-DB-Queries"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=ALL)
+def test_staff_measure_after_the_interval_queries_the_replica_again(
+    staff_client, lag_interval_60s, monkeypatch
+):
+    clock = [1000.0]  # the throttle's clock, standing still until moved
+    monkeypatch.setattr(selectors, "now", lambda: clock[0])
+    staff_client.get(PAGE, {"measure": "1"})
+    clock[0] += 61
+    with CaptureQueriesContext(connections["replica"]) as later:
+        response = staff_client.get(PAGE, {"measure": "1"})
+    assert len(later.captured_queries) == 1
+    assert response.context["lag"].measured_now is True
 
 
 # --- degraded mode: the primary is down -----------------------------------------
@@ -276,9 +417,11 @@ def test_posting_a_note_while_default_is_down_is_a_503_and_writes_nothing(alice)
     assert html.status_code == json.status_code == 503
     assert b"Temporarily read-only" in html.content
     assert 1 <= int(html["Retry-After"]) <= 30
+    assert b"nothing you sent was saved" in html.content
     assert json.json() == {
         "error": "read-only",
-        "detail": "Writes are paused.",
+        "database": "default",
+        "detail": "The database default can't be reached right now, so nothing you sent was saved.",
         "retry_after": int(json["Retry-After"]),
     }
     assert note_count() == 0
