@@ -91,6 +91,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "apps.core.context_processors.demo_mode",
             ],
         },
     },
@@ -163,11 +164,25 @@ USE_I18N = True
 USE_TZ = True
 
 # ------------------------------------------------------------------------------
-# Routing trace
+# Demo mode and the routing trace
 # ------------------------------------------------------------------------------
+# On (the default), the site shows what a reference project is for: the
+# routing trace, the demo logins and each database's server address.
+# DEMO_MODE=false switches the three off, and the settings `check --deploy`
+# asks for on: secure cookies, HTTPS redirects and HSTS, for a site behind a
+# TLS-terminating proxy that sets X-Forwarded-Proto.
+# https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+DEMO_MODE = env.bool("DEMO_MODE", default=True)
 # Show the per-query panel and the X-DB-Queries / Server-Timing headers. The
-# panel prints SQL, so a real deployment of your own should leave it off.
-ROUTING_TRACE = env.bool("ROUTING_TRACE", default=True)
+# panel prints SQL (never the query parameters), so it follows DEMO_MODE.
+ROUTING_TRACE = env.bool("ROUTING_TRACE", default=DEMO_MODE)
+if not DEMO_MODE:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
 
 # ------------------------------------------------------------------------------
 # Lag lab (/lag-lab/)
