@@ -27,9 +27,16 @@ ago the last transaction was. ``pg_last_xact_replay_timestamp()`` alone would
 report an idle system as ever more lagging; bytes alone can't express the
 "5 seconds behind" that users care about.
 
-The primaries are watched the same way, so the router can keep reads on the
-replicas, and the degraded-mode middleware can answer writes with a 503, while
-a primary is down (``PrimaryUnavailable``).
+Every other database is watched the same way. A primary with replicas keeps
+its reads on them while it is down, and its writes fail fast
+(``PrimaryUnavailable``); a database with nothing to fail over to is refused
+at once for its cooldown (``require()`` raises ``DatabaseUnavailable``), so
+only the pages that need it fail, with a 503 (``degraded.py``), and the rest
+never wait on it. Only a failure to reach the server counts
+(``connection_failure()``): an SQL error or a statement timeout is the server
+answering. The background thread also retries, once each interval, every
+database whose cooldown is over, so one that is back is marked up even if no
+request asks for it.
 
 With ``apps.py`` and the package in ``INSTALLED_APPS``, ``manage.py check``
 reports a setting above that isn't a number of seconds (``routers.E040``),
