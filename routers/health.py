@@ -365,11 +365,11 @@ class Health:
                 # What Django runs at the end of each request (undocumented):
                 # this thread has no requests, so it drops broken connections itself.
                 connections[alias].close_if_unusable_or_obsolete()
-            self._recover()
+            self.recover()
             time.sleep(max(lag_interval(), 0.05))
 
-    def _recover(self):
-        """Try each database whose cooldown is over once, off the request path.
+    def recover(self) -> None:
+        """Try each database whose cooldown is over once (the monitor does, off the request path).
 
         A database that came back is marked up here even if no request needs
         it, so every process's health page recovers on its own; one that is

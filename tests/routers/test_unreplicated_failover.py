@@ -14,7 +14,7 @@ from django.test import RequestFactory
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from routers.degraded import DegradedModeMiddleware
-from routers.health import health
+from routers.health import DatabaseUnavailable, health
 from tests.support import unreachable
 
 pytestmark = pytest.mark.django_db(
@@ -125,3 +125,23 @@ def test_the_home_page_says_a_database_is_down_not_that_it_needs_migrating(clien
         assert "migrate_all" not in content
     assert "blog_db can&#x27;t be reached: retry in" in first.content.decode()
     assert "blog_db down: cooling down" in second.content.decode()
+
+
+def test_the_monitor_marks_a_database_that_is_back_up_without_any_request(settings):
+    """What each process's background thread runs every interval: one attempt per database
+    whose cooldown is over. So a worker that never serves /blog/ recovers too."""
+    settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 0.05
+    with unreachable("blog_db"):
+        health.require("default")  # nothing wrong there
+        with pytest.raises(DatabaseUnavailable):
+            health.require("blog_db")
+        while health.cooling_down("blog_db"):
+            pass  # 0.05 s
+        health.recover()  # still unreachable: a new cooldown
+        assert health.cooling_down("blog_db") > 0
+        error = health.error("blog_db")
+    health.mark_down("blog_db", error)  # unreachable() forgets health on the way out
+    while health.cooling_down("blog_db"):
+        pass
+    health.recover()  # the real blog_db answers
+    assert not health.is_down("blog_db")
