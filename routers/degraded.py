@@ -33,6 +33,7 @@ from django.conf import settings
 from django.core import checks
 from django.db import InterfaceError, OperationalError, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.http import HttpResponse, JsonResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
@@ -75,15 +76,20 @@ def _server_of(exception) -> str | None:
 
     The traceback holds the answer: the deepest frame that ran on a Django
     connection (``DatabaseWrapper.ensure_connection``, or a cursor's
-    ``execute`` with its ``db``) names its alias, for any backend. A psycopg
-    error also carries the server's host, port and database.
+    ``execute`` with its ``db``) names its alias, for any backend. Only the
+    types of the frames' ``self`` are looked at, never their attributes, so a
+    lazy object there (``request.user``) is not evaluated on the broken
+    connection. A psycopg error also carries the server's host, port and
+    database.
     """
     alias, tb = None, exception.__traceback__
     while tb is not None:
         owner = tb.tb_frame.f_locals.get("self")
-        wrapper = owner if isinstance(owner, BaseDatabaseWrapper) else getattr(owner, "db", None)
-        if isinstance(wrapper, BaseDatabaseWrapper):
-            alias = wrapper.alias
+        kind = type(owner)  # type(), not isinstance(): a lazy object stays unevaluated
+        if issubclass(kind, BaseDatabaseWrapper):
+            alias = owner.alias
+        elif issubclass(kind, CursorWrapper):
+            alias = owner.db.alias
         tb = tb.tb_next
     return alias or _server_of_pgconn(exception)
 

@@ -27,10 +27,10 @@ def row_counts() -> list[tuple[str, str, int | None, str]]:
 
     ``count`` is None when that database can't answer, and ``why_not`` says
     why: down (cooling down in ``routers.health``, or unreachable just now) or
-    not migrated yet, so the page still renders. An alias cooling down isn't
-    asked at all: the explicit ``.using("replica")`` bypasses the routers,
-    which would otherwise refuse it, and a hung server would cost every visit
-    the connect timeout.
+    not migrated yet, so the page still renders. Each alias is checked with
+    ``health.usable()`` first, as the routers would: the explicit
+    ``.using("replica")`` bypasses them, and a hung server would otherwise
+    cost every visit the connect timeout.
     """
     queries = [
         ("users", "replica", get_user_model().objects.using("replica")),
@@ -39,9 +39,11 @@ def row_counts() -> list[tuple[str, str, int | None, str]]:
     ]
     rows = []
     for what, alias, queryset in queries:
-        left = health.cooling_down(alias)
-        if left:
-            rows.append((what, alias, None, f"{alias} down: cooling down {_whole_seconds(left)} s"))
+        # What the routers would ask: one connection attempt at a time, none
+        # while the alias cools down, and a failed one marks it down.
+        usable, why = health.usable(alias)
+        if not usable:
+            rows.append((what, alias, None, why))
             continue
         try:
             rows.append((what, alias, queryset.count(), ""))

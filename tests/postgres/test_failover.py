@@ -458,3 +458,16 @@ def test_a_statement_timeout_is_not_a_server_that_is_down(topology):
     middleware = DegradedModeMiddleware(lambda request: None)
     assert middleware.process_exception(RequestFactory().get("/blog/"), error.value) is None
     assert not health.is_down("blog_db")
+
+
+def test_a_hung_replica_costs_the_home_page_one_attempt_not_one_per_visit(topology, monkeypatch):
+    """The home page counts users with .using("replica"), past the routers: it asks
+    routers.health first, so one visit pays the timeout and the next skip the replica."""
+    client = Client()
+    connections["replica"].close()
+    attempts = count_attempts(monkeypatch, "replica")
+    topology.hang("standby")
+    first, second = client.get("/"), client.get("/")
+    assert first.status_code == second.status_code == 200
+    assert len(attempts) == 1
+    assert b"replica down: cooling down" in second.content
