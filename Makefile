@@ -64,8 +64,9 @@ bench-pinning: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=55472 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/pinning.py $(BENCH_ARGS)
 
-# The replica stopped, hung and lagging under live traffic through gunicorn, on
-# its own throwaway PostgreSQL topology (bench/README.md, "Reliability drill").
+# The replica, blog_db, shop_db and default stopped or hung under live traffic
+# (orders included) through gunicorn, on its own throwaway PostgreSQL topology
+# (bench/README.md, "Reliability drill").
 bench-drill: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=55492 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/drill.py $(BENCH_ARGS)

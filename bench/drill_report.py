@@ -18,6 +18,7 @@ class Phase:
     action: object  # a callable, or None for the baseline
     began: float = 0.0  # time.monotonic() when the action started
     acted: float = 0.0  # ... and when it returned
+    found: object = None  # what the action returned, if it reports something
 
 
 def report(phases: list[Phase], results: list[Result], ended: float) -> str:
@@ -33,7 +34,8 @@ def report(phases: list[Phase], results: list[Result], ended: float) -> str:
     header = [
         "phase",
         "requests",
-        "writes",
+        "notes",
+        "orders",
         "failed",
         "median",
         "worst added wait",
@@ -53,6 +55,7 @@ def report(phases: list[Phase], results: list[Result], ended: float) -> str:
                 phase.name,
                 str(len(mine)),
                 str(sum(r.kind == "write" for r in mine)),
+                str(sum(r.kind == "order" for r in mine)),
                 str(sum(r.failed for r in mine)),
                 f"{statistics.median(r.seconds for r in mine) * 1000:.0f} ms" if mine else "",
                 added_wait(mine, median),
@@ -63,11 +66,14 @@ def report(phases: list[Phase], results: list[Result], ended: float) -> str:
             ]
         )
     failures = [r for r in results if r.failed]
-    examples = "".join(f"\n  {r.kind} {r.path}: {r.status or r.error}" for r in failures[:10])
+    unavailable = [r for r in failures if r.status == 503]
+    others = [r for r in failures if r.status != 503]
+    examples = "".join(f"\n  {r.page}: {r.status or r.error}" for r in others[:10])
     return (
-        f"{format_table(header, rows, align='lrrrrrrr')}\n\n"
+        f"{format_table(header, rows, align='lrrrrrrrr')}\n\n"
         f"Baseline median {median * 1000:.0f} ms over {len(baseline)} requests; "
-        f"{len(failures)} failed requests in all.{examples}"
+        f"{len(failures)} failed requests in all: {len(unavailable)} answered 503, "
+        f"{len(others)} otherwise.{examples}"
     )
 
 
@@ -90,18 +96,16 @@ def added_wait(results: list[Result], median: float) -> str:
 def by_page(phases: list[Phase], results: list[Result], ended: float) -> str:
     """One row per phase, a median / slowest pair per page (requests that met a change apart)."""
     bounds = [phase.began for phase in phases[1:]] + [ended]
-    pages = sorted({(r.kind, r.path) for r in results}, key=lambda page: page[0] == "write")
-    header = ["phase", *(f"{'POST ' if kind == 'write' else 'GET '}{path}" for kind, path in pages)]
+    pages = sorted({r.page for r in results}, key=lambda page: (page.startswith("POST"), page))
+    header = ["phase", *pages]
     rows = []
     for phase, end in zip(phases, bounds, strict=True):
         row = [phase.name]
-        for kind, path in pages:
+        for page in pages:
             times = [
                 r.seconds
                 for r in results
-                if phase.began <= r.started < end
-                and (r.kind, r.path) == (kind, path)
-                and not met_a_change(r, phases)
+                if phase.began <= r.started < end and r.page == page and not met_a_change(r, phases)
             ]
             row.append(
                 f"{statistics.median(times) * 1000:.0f} / {max(times) * 1000:.0f} ms"
