@@ -5,7 +5,9 @@ Three ways a replica fails, and what this module does about each:
 - **Dead** (refuses connections): the request that notices marks it down for
   ``MULTIDB_REPLICA_COOLDOWN_SECONDS`` (default 30) and reads elsewhere; later
   requests skip it without trying. After the cooldown one probe, and only
-  one, decides whether it is back.
+  one, decides whether it is back: the background thread's, where it runs
+  (``recover()``, each interval), so no request pays for it; else the next
+  request's.
 - **Hung** (accepts nothing, answers nothing): the connect timeout bounds the
   wait (``connect_timeout``, libpq's minimum is 2 s). A request that finds
   another's attempt in flight waits for it, but no longer than
@@ -144,6 +146,7 @@ class Health:
         self._attempts: dict[str, dict[int, tuple[float, threading.Event]]] = {}
         self._lock = threading.Lock()
         self._monitor_pid = None
+        self._beat = 0.0  # monotonic time of the monitor's latest loop
 
     def _state(self, alias) -> _State:
         return self._states.setdefault(alias, _State())
@@ -182,19 +185,25 @@ class Health:
 
     # --- connecting --------------------------------------------------------------
 
-    def usable(self, alias: str) -> tuple[bool, str]:
+    def usable(self, alias: str, *, retry: bool = False) -> tuple[bool, str]:
         """Whether reads may go to *alias* now, connecting if needed; else why not.
 
-        Called by the router for a replica it is about to choose. A connection
-        already open in this thread is used as it is; otherwise one attempt is
-        made, unless the alias is cooling down, or another thread's attempt
-        doesn't succeed within ``connect_wait_seconds()`` of its start.
+        Called by the routers for a database they are about to name. A
+        connection already open in this thread is used as it is; otherwise one
+        attempt is made, unless the alias is cooling down, or another thread's
+        attempt doesn't succeed within ``connect_wait_seconds()`` of its start.
+        Once an alias has been marked down, a process whose background monitor
+        runs leaves the retries to it (``recover()``, each interval), so no
+        request pays a connection attempt on a server known to be down;
+        *retry* is the monitor's own call.
         """
         if alias not in connections.settings:
             return True, ""  # not a configured database: nothing to judge
         left = self.cooling_down(alias)
         if left:
             return False, f"{alias} down: cooling down {left:.0f} s"
+        if not retry and self.is_down(alias) and self._monitoring():
+            return False, f"{alias} down: retried in the background"
         connection = connections[alias]
         if is_connected(connection) or _in_event_loop():
             if self.is_down(alias) and is_connected(connection):
@@ -348,8 +357,14 @@ class Health:
         )
         thread.start()
 
+    def _monitoring(self) -> bool:
+        """Whether this process's monitor thread runs and has looped lately."""
+        fresh = max(5 * lag_interval(), 5.0)
+        return self._monitor_pid == os.getpid() and time.monotonic() - self._beat < fresh
+
     def _monitor(self, pairs):
         while True:
+            self._beat = time.monotonic()
             if (
                 not lag_interval()
             ):  # switched off (settings changed): stop; the next pick restarts it
@@ -377,7 +392,7 @@ class Health:
         """
         for alias in self.recoverable():
             try:
-                self.usable(alias)
+                self.usable(alias, retry=True)
             except Exception:  # e.g. database access blocked in a test run
                 logger.debug("recovery probe of %s skipped", alias, exc_info=True)
             finally:

@@ -471,3 +471,26 @@ def test_a_hung_replica_costs_the_home_page_one_attempt_not_one_per_visit(topolo
     assert first.status_code == second.status_code == 200
     assert len(attempts) == 1
     assert b"replica down: cooling down" in second.content
+
+
+def test_with_the_monitor_running_no_request_retries_a_database_known_to_be_down(
+    topology, settings, monkeypatch
+):
+    """The background thread retries a database whose cooldown is over, each interval; the
+    requests meanwhile answer 503 at once, and it is marked up as soon as it answers."""
+    settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 0.5
+    settings.MULTIDB_REPLICA_LAG_INTERVAL = 0.1  # this test runs the monitor; teardown stops it
+    client = Client()
+    topology.stop("blog")
+    connections["blog_db"].close()
+    assert client.get("/blog/").status_code == 503  # this request's attempt marks it down
+    wait_out_cooldown("blog_db")
+    attempts = count_attempts(monkeypatch, "blog_db")
+
+    response = client.get("/blog/")
+    assert response.status_code == 503 and attempts == []
+    assert health.is_down("blog_db")
+
+    topology.start("blog")
+    servers.wait_until(lambda: not health.is_down("blog_db"), timeout=10, what="blog_db up")
+    assert client.get("/blog/").status_code == 200
