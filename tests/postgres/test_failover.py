@@ -61,6 +61,16 @@ def topology():
                 connection.close()  # broken by a stopped server; the next use reconnects
 
 
+def logged_in_shopper():
+    """A client logged in as a new user "shopper", the user and the session on the replica."""
+    shopper = UserFactory(username="shopper")
+    wait_for_replay()  # Client.login() reads the user through the router: the replica
+    client = Client()
+    assert client.login(username="shopper", password=DEFAULT_PASSWORD)
+    wait_for_replay()  # the session, written to default, must be on the replica too
+    return client, shopper
+
+
 def wait_out_cooldown(alias, *, timeout=30.0):
     """Poll until *alias*'s cooldown has run out (bounded: fails instead of hanging)."""
     deadline = time.monotonic() + timeout
@@ -266,11 +276,7 @@ def test_a_replica_lagging_past_the_byte_limit_takes_no_reads_until_it_catches_u
 
 def test_while_the_primary_is_down_pages_read_the_replica_and_writes_get_a_503(topology, settings):
     settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 1
-    UserFactory(username="shopper")
-    wait_for_replay()  # Client.login() reads the user through the router: the replica
-    client = Client()
-    assert client.login(username="shopper", password=DEFAULT_PASSWORD)
-    wait_for_replay()  # the session, written to default, must be on the replica too
+    client, _ = logged_in_shopper()
     notes = Note.objects.using("default").count()
 
     topology.stop("primary")
@@ -306,12 +312,8 @@ def test_orders_placed_while_the_primary_is_down_are_counted_once_it_is_back(top
     changes nothing.
     """
     settings.MULTIDB_REPLICA_COOLDOWN_SECONDS = 1
-    shopper = UserFactory(username="shopper")
+    client, shopper = logged_in_shopper()
     product = ProductFactory(stock=10)
-    wait_for_replay()
-    client = Client()
-    assert client.login(username="shopper", password=DEFAULT_PASSWORD)
-    wait_for_replay()
 
     topology.stop("primary")
     connections["default"].close()
@@ -419,12 +421,8 @@ def test_a_stopped_blog_db_is_marked_up_again_once_it_is_back(topology, settings
 
 def test_a_server_lost_in_the_middle_of_an_order_is_a_503_and_writes_nothing(topology):
     """The connection was open when shop_db died: the error itself names the server."""
-    shopper = UserFactory(username="shopper")
+    client, shopper = logged_in_shopper()
     product = ProductFactory(stock=10)
-    wait_for_replay()
-    client = Client()
-    assert client.login(username="shopper", password=DEFAULT_PASSWORD)
-    wait_for_replay()
     Product.objects.get(pk=product.pk)  # this thread's shop_db connection is open
     topology.stop("shop")
 
