@@ -21,17 +21,30 @@ from pathlib import Path
 
 import environ
 
-# alias -> the variable that configures it. Later databases (analytics, legacy,
-# shards) follow the same DATABASE_URL_<NAME> pattern.
+# alias -> the variable that configures it. Later databases (legacy, shards)
+# follow the same DATABASE_URL_<NAME> pattern.
 PRIMARY_VARIABLES = {
     "default": "DATABASE_URL",
     "blog_db": "DATABASE_URL_BLOG",
     "shop_db": "DATABASE_URL_SHOP",
+    # The analytics warehouse, as the role that owns its objects: migrations,
+    # refresh_reports and sync_warehouse use it; the site's pages never do.
+    "analytics_owner": "DATABASE_URL_ANALYTICS_OWNER",
 }
 # replica alias -> (variable, the primary it mirrors)
 REPLICA_VARIABLES = {
     "replica": ("DATABASE_URL_REPLICA", "default"),
 }
+# reader alias -> (variable, the alias whose database it reads). Not a replica:
+# the same database through a role that can only read (apps/analytics).
+READER_VARIABLES = {
+    "analytics": ("DATABASE_URL_ANALYTICS", "analytics_owner"),
+}
+# The embedded file of an alias, when it isn't <alias>.sqlite3.
+EMBEDDED_FILES = {"analytics_owner": "analytics.sqlite3"}
+# The analytics reader sees the reporting schema first; its role has the same
+# search_path (docker/postgres/analytics/roles.sql), this covers any other role.
+READER_SEARCH_PATH = "-c search_path=analytics"
 
 SUPPORTED_ENGINES = {
     "django.db.backends.postgresql": "postgres://USER:PASSWORD@HOST:5432/NAME",
@@ -80,7 +93,8 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
     for alias, variable in PRIMARY_VARIABLES.items():
         url = env.str(variable, default="").strip()
         if not url:
-            databases[alias] = _embedded_sqlite(var_dir / f"{alias}.sqlite3")
+            file_name = EMBEDDED_FILES.get(alias, f"{alias}.sqlite3")
+            databases[alias] = _embedded_sqlite(var_dir / file_name)
             continue
         config, problem = _parse(url, variable=variable, alias=alias)
         databases[alias] = config
@@ -100,7 +114,45 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
             config = _read_only(dict(databases[primary]))
         config["TEST"] = {"MIRROR": primary}
         databases[alias] = config
+    for alias, (variable, owner) in READER_VARIABLES.items():
+        config, problem = _reader(
+            env, variable, alias=alias, owner=owner, owner_config=databases[owner]
+        )
+        if problem:
+            problems.append(problem)
+        databases[alias] = config
     return databases, problems
+
+
+def _reader(env, variable, *, alias, owner, owner_config) -> tuple[dict, UrlProblem | None]:
+    """A read-only alias on *owner*'s database: another role's URL, or owner's settings.
+
+    Its tests read the owner's test database (``TEST["MIRROR"]``), as a replica's do.
+    """
+    owner_variable = PRIMARY_VARIABLES[owner]
+    url = env.str(variable, default="").strip()
+    if url and not env.str(owner_variable, default="").strip():
+        problem = UrlProblem(
+            variable,
+            alias,
+            f"{variable} is set but {owner_variable} is not: migrations and refreshes of "
+            f"{alias!r} need the URL of the role that owns its objects.",
+            hint=f"Set {owner_variable} to the owner's URL on the same server, or unset both.",
+        )
+        return _dummy(), problem
+    if url:
+        config, problem = _parse(url, variable=variable, alias=alias)
+        if problem:
+            return config, problem
+        config = _with_defaults(config)
+    else:
+        config = dict(owner_config)
+    config = _read_only(config)
+    if config["ENGINE"].endswith("postgresql"):
+        options = config["OPTIONS"]["options"]
+        config["OPTIONS"]["options"] = f"{options} {READER_SEARCH_PATH}"
+    config["TEST"] = {"MIRROR": owner}
+    return config, None
 
 
 def _with_defaults(config: dict) -> dict:

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "apps.blog",
     "apps.shop",
     "apps.notes",
+    "apps.analytics",
 ]
 
 MIDDLEWARE = [
@@ -106,13 +107,21 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Order matters: the first router with an opinion wins. See routers/__init__.py.
 # The replica router asks the app-label router below it for each model's primary.
-DATABASE_ROUTERS = ["routers.replica.PinningReplicaRouter", "routers.app_label.AppLabelRouter"]
+# The warehouse router answers for the analytics app alone, so it can go first.
+DATABASE_ROUTERS = [
+    "routers.warehouse.WarehouseRouter",
+    "routers.replica.PinningReplicaRouter",
+    "routers.app_label.AppLabelRouter",
+]
 # primary -> its replicas (or {alias: weight}). routers/replica.py lists the forms.
 REPLICA_DATABASES = {"default": ["replica"]}
 # app label -> alias. Apps not listed live in "default".
 DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}
 # Pairs of databases whose rows may reference each other (a post's author).
 DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
+# The analytics warehouse (apps/analytics, routers/warehouse.py): the site reads
+# it as a role that can only read; migrations and refreshes use the owner's alias.
+DATABASE_WAREHOUSE = {"APPS": ["analytics"], "READ": "analytics", "WRITE": "analytics_owner"}
 
 # Read-your-writes (routers/pinning.py). Defaults match django-multidb-router:
 # https://github.com/jbalogh/django-multidb-router#pinningreplicarouter

@@ -24,6 +24,7 @@ MODULES = (
     "replica",
     "middleware",
     "degraded",
+    "warehouse",
 )
 
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from routers.replica_sets import primary_of
+from routers.warehouse import warehouse
 
 
 @dataclass(frozen=True)
@@ -25,9 +26,19 @@ def replica_of(alias: str) -> str | None:
     return None if primary == alias else primary
 
 
+def reader_of(alias: str) -> str | None:
+    """Return the alias whose database *alias* reads through a read-only role, or None.
+
+    The warehouse's ``READ`` alias (``DATABASE_WAREHOUSE``) is its owner's
+    database under another role: never migrated, like a replica.
+    """
+    config = warehouse()
+    return config["WRITE"] if config and alias == config["READ"] else None
+
+
 def primary_aliases() -> list[str]:
     """Return the writable aliases, ``default`` first: the order to migrate them in."""
-    aliases = [alias for alias in settings.DATABASES if not replica_of(alias)]
+    aliases = [alias for alias in settings.DATABASES if not (replica_of(alias) or reader_of(alias))]
     return sorted(aliases, key=lambda alias: (alias != DEFAULT_DB_ALIAS, alias))
 
 
@@ -47,6 +58,8 @@ def describe_databases() -> list[DatabaseInfo]:
         primary = replica_of(alias)
         if primary:
             role, labels = f"replica of {primary}", apps_in(primary)
+        elif owner := reader_of(alias):
+            role, labels = f"read-only role on {owner}", apps_in(owner)
         else:
             labels = apps_in(alias)
             role = "primary" if alias == DEFAULT_DB_ALIAS else "app database"

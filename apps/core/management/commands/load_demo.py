@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from apps.analytics.replication import owner_alias
 from apps.core.topology import primary_aliases
 
 
@@ -18,10 +19,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         for alias in primary_aliases():
+            if alias == owner_alias():
+                self.stdout.write(
+                    f"{alias:<15} skipped: the warehouse copies the others "
+                    "(logical replication, or sync_warehouse on SQLite)"
+                )
+                continue
             fixture = Path(settings.BASE_DIR) / "fixtures" / f"{alias}.json"
             if not fixture.exists():
-                self.stdout.write(f"{alias:<10} no fixture ({fixture.name})")
+                self.stdout.write(f"{alias:<15} no fixture ({fixture.name})")
                 continue
             # loaddata runs in one transaction on that database: all or nothing.
             call_command("loaddata", str(fixture), database=alias, verbosity=0)
-            self.stdout.write(f"{alias:<10} loaded {fixture.relative_to(settings.BASE_DIR)}")
+            self.stdout.write(f"{alias:<15} loaded {fixture.relative_to(settings.BASE_DIR)}")

@@ -5,14 +5,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, router
 from django.db.migrations.executor import MigrationExecutor
 
-from apps.core.topology import primary_aliases, replica_of
+from apps.analytics import replication
+from apps.core.topology import primary_aliases, reader_of, replica_of
 
 
 class Command(BaseCommand):
     help = (
         "Run migrate on every primary database, default first (the other databases "
-        "hold keys into its users), skipping replicas. --check applies nothing and "
-        "exits non-zero when any database has unapplied migrations."
+        "hold keys into its users), skipping replicas and read-only roles; then "
+        "bring the analytics publications and the warehouse's copies in step "
+        "(apps/analytics/replication.py). --check applies nothing and exits "
+        "non-zero when any database has unapplied migrations."
     )
 
     def add_arguments(self, parser):
@@ -33,7 +36,7 @@ class Command(BaseCommand):
                     if pending
                     else "up to date"
                 )
-                self.stdout.write(f"{alias:<10} {state}")
+                self.stdout.write(f"{alias:<15} {state}")
                 if pending:
                     behind.append(alias)
                 continue
@@ -46,19 +49,48 @@ class Command(BaseCommand):
                 ) from error
             tables = connections[alias].introspection.table_names()
             self.stdout.write(
-                f"{alias:<10} applied {len(pending)} migrations ({here} with tables here); "
+                f"{alias:<15} applied {len(pending)} migrations ({here} with tables here); "
                 f"{len(tables)} tables"
             )
+        if not check:
+            self.replicate()
         for alias in connections:
             if primary := replica_of(alias):
                 self.stdout.write(
-                    f"{alias:<10} skipped: a replica of {primary}, which gives it its schema"
+                    f"{alias:<15} skipped: a replica of {primary}, which gives it its schema"
+                )
+            elif owner := reader_of(alias):
+                self.stdout.write(
+                    f"{alias:<15} skipped: a read-only role on {owner}'s database, "
+                    f"migrated through {owner}"
                 )
         if behind:
             raise CommandError(
                 f"Unapplied migrations on: {', '.join(behind)}. Run: manage.py migrate_all",
                 returncode=1,
             )
+
+    def replicate(self):
+        """Steps 4 and 5 of the schema-change order: publish every column, then prune copies."""
+        for alias in replication.source_aliases():
+            if connections[alias].vendor != "postgresql":
+                continue
+            new = replication.publish(alias)
+            tables = len(replication.replicated_from(alias))
+            line = f"{alias:<15} publication {replication.PUBLICATION}: {tables} tables"
+            if new:
+                line += (
+                    f"; new: {', '.join(new)}. The warehouse copies them once its "
+                    "subscription is refreshed (scripts/pg_topology.py subscribe, or "
+                    "compose's subscribe service)"
+                )
+            self.stdout.write(line)
+        dropped, kept = replication.prune_copies()
+        owner = replication.owner_alias()
+        if dropped:
+            self.stdout.write(f"{owner:<15} dropped from the copies: {', '.join(dropped)}")
+        for reason in kept:
+            self.stderr.write(f"{owner:<15} kept a column no source publishes: {reason}")
 
     @staticmethod
     def pending(alias: str) -> list[tuple[str, str]]:
