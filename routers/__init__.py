@@ -26,6 +26,8 @@ module               what it gives you                                copy with
 ``middleware``       ``PinningRouterMiddleware``: the pin cookie       the same + replica
 ``degraded``         ``DegradedModeMiddleware``: 503 while a primary   health,
                      is down                                          replica_sets
+``warehouse``        ``WarehouseRouter``: an app read through a        explain
+                     read-only role, written through its owner
 ``pinning``          read-your-writes state (``multidb.pinning``)      (nothing)
 ``health``           down, hung and lagging databases                  (nothing)
 ``replica_sets``     ``REPLICA_DATABASES``; which alias replicates     (nothing)
@@ -108,6 +110,9 @@ System checks
                        mapping with keys other than seconds and bytes
 ``routers.E050-E051``  ``MULTIDB_PINNING_MODE`` / ``MULTIDB_PINNING_SECONDS``
                        that can't work
+``routers.E060-E062``  ``DATABASE_WAREHOUSE`` malformed, or naming a missing
+                       alias or app
+``routers.W063``       the warehouse's reader isn't a test mirror of its owner
 =====================  =========================================================
 
 Switching from django-multidb-router

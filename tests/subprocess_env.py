@@ -17,6 +17,7 @@ def database_env(directory: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{directory}/default.sqlite3",
         DATABASE_URL_BLOG=f"sqlite:///{directory}/blog.sqlite3",
         DATABASE_URL_SHOP=f"sqlite:///{directory}/shop.sqlite3",
+        DATABASE_URL_ANALYTICS_OWNER=f"sqlite:///{directory}/analytics.sqlite3",
     )
     return env
 

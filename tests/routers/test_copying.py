@@ -356,3 +356,57 @@ def test_apps_alone_loads_and_skips_the_modules_that_were_not_copied(project):
     project.database("default")
     project.write()
     checked(project)
+
+
+def test_warehouse_reads_through_the_reader_and_writes_through_the_owner(project):
+    assert project.copy("warehouse") == ["apps", "explain", "warehouse"]
+    default = project.database("default")
+    owner = project.database("owner", name="warehouse.sqlite3")
+    project.database("reader", name="warehouse.sqlite3", read_only=True)
+    project.databases["reader"]["TEST"] = {"MIRROR": "owner"}
+    project.write(
+        DATABASE_ROUTERS=["dbkit.warehouse.WarehouseRouter"],
+        DATABASE_WAREHOUSE={"APPS": ["things"], "READ": "reader", "WRITE": "owner"},
+    )
+    checked(project)
+
+    result = project.run(
+        """
+        from django.db import DatabaseError, connections
+        from things.models import Thing
+
+        Thing.objects.create(name="report")
+        thing = Thing.objects.get()
+        result["read_from"] = thing._state.db
+        try:
+            with connections["reader"].cursor() as cursor:
+                cursor.execute("DELETE FROM things_thing")
+        except DatabaseError as error:
+            result["refused"] = str(error)
+        """,
+        migrate=("default", "owner"),
+    )
+    assert result["read_from"] == "reader"
+    assert "readonly" in result["refused"].replace(" ", "")
+    assert project.rows(owner, "SELECT name FROM things_thing") == [("report",)]
+    assert "things_thing" not in project.tables(default)
+    assert "people_person" not in project.tables(owner)
+
+
+def test_warehouse_checks_run_in_the_copy(project):
+    """A reader that isn't the owner's test mirror warns; an alias not in DATABASES is an error."""
+    project.copy("warehouse")
+    project.database("default")
+    project.database("owner")
+    project.write(
+        DATABASE_ROUTERS=["dbkit.warehouse.WarehouseRouter"],
+        DATABASE_WAREHOUSE={"APPS": ["things"], "READ": "default", "WRITE": "owner"},
+    )
+    finished = project.manage("check")
+    assert "routers.W063" in finished.stderr, describe(finished)
+    project.write(
+        DATABASE_ROUTERS=["dbkit.warehouse.WarehouseRouter"],
+        DATABASE_WAREHOUSE={"APPS": ["things"], "READ": "nowhere", "WRITE": "owner"},
+    )
+    finished = project.manage("check")
+    assert finished.returncode == 1 and "routers.E061" in finished.stderr, describe(finished)

@@ -65,4 +65,4 @@ class ConnectionInternals(TransactionTestCase):
 
     def test_the_router_lists_the_configured_router_instances_in_order(self):
         classes = [type(r).__name__ for r in router.routers]
-        assert classes == ["PinningReplicaRouter", "AppLabelRouter"]
+        assert classes == ["WarehouseRouter", "PinningReplicaRouter", "AppLabelRouter"]

@@ -27,7 +27,8 @@ def grant_reader(apps, schema_editor):
     )
     schema_editor.execute(
         "DO $$ BEGIN EXECUTE format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', "
-        "current_database()); END $$"
+        "current_database()); END $$",
+        None,  # no parameters: the % is format()'s, not a placeholder
     )
 
 

@@ -76,8 +76,9 @@ class Command(BaseCommand):
             if connections[alias].vendor != "postgresql":
                 continue
             new = replication.publish(alias)
-            tables = len(replication.replicated_from(alias))
-            line = f"{alias:<15} publication {replication.PUBLICATION}: {tables} tables"
+            count = len(replication.replicated_from(alias))
+            tables = f"{count} table{'s' * (count != 1)}"
+            line = f"{alias:<15} publication {replication.PUBLICATION}: {tables}"
             if new:
                 line += (
                     f"; new: {', '.join(new)}. The warehouse copies them once its "
