@@ -1,5 +1,6 @@
 # The two commands a fresh clone needs:
-#   make demo   set up, migrate every database, load the demo data, serve on 127.0.0.1:8000
+#   make demo   set up, migrate every database, load the demo data, fill the
+#               analytics warehouse, serve on 127.0.0.1:8000
 #   make test   set up and run the whole test suite: once on the embedded SQLite
 #               default, once on a real PostgreSQL topology started for the run
 # More:
@@ -21,6 +22,7 @@ TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 demo: install
 	$(BIN)/python manage.py migrate_all
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py sync_warehouse
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 demo-pg: install

@@ -298,9 +298,8 @@ def _fetch(report: str, sql: str, params=None) -> list[tuple]:
 
 def _missing_objects(error: DatabaseError) -> bool:
     text = str(error).lower()
-    return any(
-        sign in text for sign in ("no such table", "does not exist", "unable to open database file")
-    )
+    # A server that can't be reached is not this: the degraded-mode page answers it (503).
+    return any(sign in text for sign in ("no such table", "does not exist"))
 
 
 def _date(value) -> date:

@@ -20,6 +20,7 @@ from routers.health import (
     max_lag,
 )
 from routers.replica_sets import replica_sets
+from routers.warehouse import warehouse
 
 
 def row_counts() -> list[tuple[str, str, int | None, str]]:
@@ -320,6 +321,8 @@ def _primary_serves(alias, left, sets, replica_reads) -> tuple[bool, str]:
     if alias not in sets:
         if left:
             return False, "nothing: its reads and writes have no replica to go to"
+        if warehouse_part := _warehouse_serves(alias):
+            return True, warehouse_part
         return True, "reads and writes (no replica, so not watched)"
     replicas_reading = any(replica_reads.get(member, (False,))[0] for member, _ in sets[alias])
     if left:
@@ -329,6 +332,15 @@ def _primary_serves(alias, left, sets, replica_reads) -> tuple[bool, str]:
     if replicas_reading:
         return True, "writes, and reads for pinned clients"
     return True, "writes and every read (no replica is taking reads)"
+
+
+def _warehouse_serves(alias) -> str | None:
+    config = warehouse()
+    if config and alias == config["READ"]:
+        return "the reports' reads (a role that can only read)"
+    if config and alias == config["WRITE"]:
+        return "migrations and refreshes only (the owner role); the site never connects"
+    return None
 
 
 # What anyone but staff sees instead of a database error: the driver's message

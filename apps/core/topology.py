@@ -54,21 +54,23 @@ def apps_in(alias: str) -> list[str]:
 def describe_databases() -> list[DatabaseInfo]:
     """Return one DatabaseInfo per configured alias, in settings order."""
     infos = []
-    for alias, config in settings.DATABASES.items():
+    for alias, settings_dict in settings.DATABASES.items():
         primary = replica_of(alias)
         if primary:
             role, labels = f"replica of {primary}", apps_in(primary)
         elif owner := reader_of(alias):
-            role, labels = f"read-only role on {owner}", apps_in(owner)
+            role, labels = f"warehouse, read-only role on {owner}", apps_in(owner)
         else:
             labels = apps_in(alias)
             role = "primary" if alias == DEFAULT_DB_ALIAS else "app database"
+            if (config := warehouse()) and alias == config["WRITE"]:
+                role = "warehouse, owner role"
         infos.append(
             DatabaseInfo(
                 alias=alias,
                 vendor=connections[alias].vendor,
                 role=role,
-                location=_location(config),
+                location=_location(settings_dict),
                 app_labels=labels,
                 replica_of=primary,
             )
