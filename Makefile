@@ -22,6 +22,7 @@ TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 demo: install
 	$(BIN)/python manage.py migrate_all
 	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py demo_history
 	$(BIN)/python manage.py sync_warehouse
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -57,3 +57,18 @@ def test_bulk_data_adds_size_rows_to_each_database():
     assert Post.objects.count() == 30 and Product.objects.count() == 30
     assert Order.objects.count() == 30
     assert User.objects.filter(username__startswith="bulk").count() == 3
+
+
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
+def test_demo_history_adds_a_year_of_orders_once():
+    call_command("load_demo")
+    call_command("demo_history")
+    orders = Order.objects.count()
+    history = User.objects.filter(username__startswith="history")
+    assert history.count() == 48 and orders > 50
+    call_command("demo_history")
+    assert Order.objects.count() == orders
+    for user in history:
+        placed = Order.objects.filter(customer_id=user.pk)
+        assert user.orders_placed == placed.count()
+        assert all(order.created_at >= user.date_joined for order in placed)
