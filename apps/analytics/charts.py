@@ -136,7 +136,7 @@ def _svg(*, chart_id: str, kind: str, height: float, title: str, desc: str, body
     return mark_safe(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart chart-{kind}" '
         f'id="{chart_id}" viewBox="0 0 {WIDTH} {_number_text(height)}" role="img" '
-        f'aria-labelledby="{chart_id}-title {chart_id}-desc">'
+        f'aria-labelledby="{chart_id}-title" aria-describedby="{chart_id}-desc">'
         f'<title id="{chart_id}-title">{escape(title)}</title>'
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>{body}</svg>'
     )

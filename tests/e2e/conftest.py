@@ -1,8 +1,9 @@
 """Fixtures for the browser tests: the real demo server and Debian's Chromium.
 
 The server is ``manage.py runserver`` in a subprocess, on its own SQLite files in
-a temporary directory, migrated with ``migrate_all`` and seeded with
-``load_demo``: the same steps as ``make demo``. The tests reach it over HTTP
+a temporary directory, migrated with ``migrate_all``, seeded with
+``load_demo`` (the same steps as ``make demo``), and copied into the analytics
+warehouse with ``sync_warehouse``. The tests reach it over HTTP
 only, so they never touch the ORM of the pytest process.
 """
 
@@ -52,8 +53,11 @@ def server_env(data_dir: Path) -> dict[str, str]:
         DATABASE_URL=f"sqlite:///{data_dir / 'default.sqlite3'}",
         DATABASE_URL_BLOG=f"sqlite:///{data_dir / 'blog_db.sqlite3'}",
         DATABASE_URL_SHOP=f"sqlite:///{data_dir / 'shop_db.sqlite3'}",
-        # Empty, not unset: the replica is then derived from default's file.
+        DATABASE_URL_ANALYTICS_OWNER=f"sqlite:///{data_dir / 'analytics.sqlite3'}",
+        # Empty, not unset: the replica is then derived from default's file,
+        # and the warehouse's reader from its owner's.
         DATABASE_URL_REPLICA="",
+        DATABASE_URL_ANALYTICS="",
         DJANGO_SECRET_KEY="e2e-tests-not-a-secret",
         DJANGO_DEBUG="false",
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
@@ -112,6 +116,7 @@ def demo_server():
     try:
         manage("migrate_all", env=env)
         manage("load_demo", env=env)
+        manage("sync_warehouse", env=env)  # the SQLite warehouse copies the demo rows
         address = f"127.0.0.1:{free_port()}"
         with log.open("wb") as output:
             # The child keeps its own copy of the log's fd; close_fds (the

@@ -90,7 +90,8 @@ def test_tick_labels_are_short_and_money_has_a_dollar_sign():
 def test_series_chart_is_an_accessible_image_with_title_and_summary():
     root = parse(series())
     assert root.get("role") == "img"
-    assert root.get("aria-labelledby") == "users-and-revenue-title users-and-revenue-desc"
+    assert root.get("aria-labelledby") == "users-and-revenue-title"
+    assert root.get("aria-describedby") == "users-and-revenue-desc"
     assert root.find(f"{SVG}title").text == "Users and revenue"
     desc = root.find(f"{SVG}desc").text
     assert desc == "3 periods, 2026-01 to 2026-03. Highest revenue: $980.00 in 2026-02."
