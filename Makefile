@@ -6,6 +6,7 @@
 # More:
 #   make demo-pg   the demo on the local PostgreSQL topology (make pg-down stops it)
 #   make bench, bench-pinning, bench-lag, bench-drill   benchmarks (bench/README.md)
+#   make bench-analytics   warehouse reports against the ORM, and replication delay
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -17,7 +18,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill clean
+.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -73,6 +74,13 @@ bench-pinning: install
 bench-drill: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=55492 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/drill.py $(BENCH_ARGS)
+
+# The analytics warehouse at 10k and 100k orders: the top-products report from the
+# materialized view, the live view and the ORM, and commit-to-warehouse delay, on
+# its own throwaway PostgreSQL topology (bench/README.md, "Analytics warehouse").
+bench-analytics: install
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-analytics PG_TOPOLOGY_PORT=24442 \
+	  $(TOPOLOGY) run -- $(BIN)/python bench/analytics.py $(BENCH_ARGS)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
