@@ -49,12 +49,13 @@ from django.test.utils import ContextList
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from apps.analytics.models import UserMetric
 from apps.blog.factories import CommentFactory, PostFactory, TagFactory
 from apps.blog.models import Post
 from apps.notes.factories import NoteFactory
 from apps.shop.factories import OrderFactory, OrderItemFactory, ProductFactory
 
-ALL = ["default", "replica", "blog_db", "shop_db"]
+ALL = ["default", "replica", "blog_db", "shop_db", "analytics", "analytics_owner"]
 
 HOSTILE = {
     "NUL": "%00",
@@ -124,6 +125,13 @@ def objects(db):
     }
 
 
+def row_pk(model, objects):
+    """The primary key of a row *model*'s admin can show."""
+    if model is UserMetric:  # a view of the warehouse, which holds no row here
+        return objects["user"].pk
+    return first_row(model).pk
+
+
 def first_row(model):
     row = model._default_manager.order_by("pk").first()
     if row is None:
@@ -149,7 +157,7 @@ def argument(route: Route, name: str, objects):
         model = model_admin.model
         if model is type(objects["user"]):
             return objects["user"].pk
-        return first_row(model).pk
+        return row_pk(model, objects)
     if route.name == "admin:view_on_site":
         post = objects["post"]
         content_type = ContentType.objects.get_for_model(Post)
@@ -163,6 +171,8 @@ def argument(route: Route, name: str, objects):
         ("blog:post_detail", "slug"): objects["post"].slug,
         ("shop:order_detail", "pk"): objects["order"].pk,
         ("notes:note_detail", "pk"): objects["note"].pk,
+        ("analytics:report", "slug"): "top-products",
+        ("analytics:report-csv", "slug"): "users-and-revenue",
     }
     if (route.name, name) not in fills:
         pytest.fail(f"Don't know how to fill {name!r} of {route.label!r}: add it to argument().")
@@ -269,8 +279,8 @@ def valid_post(route: Route, objects) -> dict[str, str]:
     """Values the page's form accepts, for the fields that aren't the hostile one."""
     name = getattr(route.view, "__name__", "")
     if name == "changelist_view":
-        first = first_row(route.view.model_admin.model)
-        return {"action": "delete_selected", "_selected_action": str(first.pk), "index": "0"}
+        first = row_pk(route.view.model_admin.model, objects)
+        return {"action": "delete_selected", "_selected_action": str(first), "index": "0"}
     return {
         "blog:post_create": {"title": "Fuzzed", "content": "A body.", "tags": "django"},
         "blog:post_detail": {"body": "A comment."},

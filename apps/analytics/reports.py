@@ -131,7 +131,7 @@ def users_and_revenue(
             Column("total_revenue", "Their revenue", "money"),
         ],
         rows=[(_date(p), users, _money(revenue)) for p, users, revenue in rows],
-        sql=sql,
+        sql=sql.replace("%%", "%"),  # as the database receives it
         source=f"{_name('user_metrics')} (view)",
     )
 
@@ -191,7 +191,7 @@ def most_commented_authors(
         title="Most-commented authors",
         columns=[
             Column("author", "Author", "text"),
-            Column("posts", "Posts", "int"),
+            Column("posts", "Posts (all time)", "int"),
             Column("comments", "Comments", "int"),
         ],
         rows=[(author or "(deleted user)", int(posts), int(n)) for author, posts, n in rows],

@@ -5,7 +5,7 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = "/tmp/e2e-health.png"  # for a human to look at; nothing asserts on it
-ALIASES = ["default", "blog_db", "shop_db", "replica"]
+ALIASES = ["default", "blog_db", "shop_db", "analytics_owner", "replica", "analytics"]
 
 
 def test_health_page_lists_every_database_as_up(page, demo_server):

@@ -10,12 +10,11 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.db import connections
 
 from apps.accounts.factories import UserFactory
-from apps.analytics import replication
 from apps.blog.factories import CommentFactory, PostFactory
 from apps.shop.factories import OrderFactory, OrderItemFactory, ProductFactory
+from tests.warehouse import clear_warehouse
 
 # Every alias a report page touches: the session and user (default, replica),
 # the sources sync_warehouse copies, and the warehouse's two roles.
@@ -28,30 +27,12 @@ def at(day: str) -> datetime:
     return datetime.fromisoformat(f"{day}T12:00:00").replace(tzinfo=UTC)
 
 
-def clear_sqlite_warehouse() -> None:
-    """Empty the SQLite warehouse, which a transactional test's flush doesn't reach.
-
-    The flush empties the source databases only: the warehouse's copies of
-    their tables, the report table and the refresh log belong to no model the
-    routers let it hold. PostgreSQL's test warehouse receives nothing.
-    """
-    connection = connections["analytics_owner"]
-    if connection.vendor != "sqlite":
-        return
-    replication.ensure_copies()
-    with connection.cursor() as cursor:
-        for table in [item.table for item in replication.REPLICATED]:
-            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
-        cursor.execute("DELETE FROM daily_product_revenue")
-        cursor.execute("DELETE FROM refresh_log")
-
-
 @pytest.fixture
 def empty_warehouse(transactional_db):
     """A migrated warehouse with no rows, never synced."""
-    clear_sqlite_warehouse()
+    clear_warehouse()
     yield
-    clear_sqlite_warehouse()
+    clear_warehouse()
 
 
 @pytest.fixture

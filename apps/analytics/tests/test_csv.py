@@ -97,7 +97,7 @@ def test_csv_follows_the_parameters_like_the_page(client, warehouse):
     rows = parsed(
         download(client, "most-commented-authors", start="2025-03-01", end="2025-03-31", limit="1")
     )
-    assert rows == [["Author", "Posts", "Comments"], ["bob", "1", "1"]]
+    assert rows == [["Author", "Posts (all time)", "Comments"], ["bob", "1", "1"]]
 
 
 @pytest.mark.parametrize(
