@@ -281,3 +281,17 @@ def _describe(alias: str, table: str):
     connection = connections[alias]
     with connection.cursor() as cursor:
         return connection.introspection.get_table_description(cursor, table)
+
+
+def test_an_order_placed_on_the_shop_page_reaches_the_warehouse(client):
+    customer = UserFactory()
+    product = ProductFactory(name="Shop-page lamp", price=Decimal("8.00"))
+    client.force_login(customer)
+    response = client.post("/shop/", {f"qty_{product.pk}": "2"})
+    assert response.status_code == 302, response.content[:300]
+    order = Order.objects.get(customer_id=customer.pk)
+    wait_for_warehouse()
+    assert reader_rows(
+        "SELECT orders, revenue FROM user_metrics WHERE user_id = %s", [customer.pk]
+    ) == [(1, order.total)]
+    assert order.total == Decimal("16.00")
