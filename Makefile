@@ -4,7 +4,8 @@
 #   make test   set up and run the whole test suite: once on the embedded SQLite
 #               default, once on a real PostgreSQL topology started for the run
 # More:
-#   make demo-pg   the demo on the local PostgreSQL topology (make pg-down stops it)
+#   make demo-pg   the demo on the local PostgreSQL topology, its analytics warehouse
+#                  subscribed to the other servers (make pg-down stops it)
 #   make bench, bench-pinning, bench-lag, bench-drill   benchmarks (bench/README.md)
 #   make bench-analytics   warehouse reports against the ORM, and replication delay
 PYTHON ?= python3
@@ -27,10 +28,13 @@ demo: install
 	$(BIN)/python manage.py sync_warehouse
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# subscribe comes after migrate_all, which creates the sources' publications and
+# the warehouse's tables, and before load_demo, so the warehouse streams the demo rows.
 demo-pg: install
 	$(TOPOLOGY) up
 	set -a && eval "$$($(TOPOLOGY) env)" && set +a && \
 	  $(BIN)/python manage.py migrate_all && \
+	  $(TOPOLOGY) subscribe && \
 	  $(BIN)/python manage.py load_demo && \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 

@@ -2,17 +2,25 @@
 """Run the project's PostgreSQL topology on loopback from the machine's binaries.
 
 The same shape as docker-compose.yml: a primary for ``default``, a streaming
-hot standby of it (``pg_basebackup -R -X stream`` with a replication slot), and
-separate servers for ``blog_db`` and ``shop_db``. Roles come from the same file
-compose uses, ``docker/postgres/roles.sql``, and so does the pg_hba.conf rule
-that refuses the replica's read-only role on every server but the standby,
-``docker/postgres/hba-refuse-readonly.conf``.
+hot standby of it (``pg_basebackup -R -X stream`` with a replication slot),
+separate servers for ``blog_db`` and ``shop_db``, and an analytics warehouse
+(``analytics_owner`` and ``analytics``) fed from the other three by logical
+replication. Roles come from the same files compose uses,
+``docker/postgres/roles.sql`` and ``docker/postgres/analytics/roles.sql``, and so
+does the pg_hba.conf rule that refuses the replica's read-only role on every
+server but the standby, ``docker/postgres/hba-refuse-readonly.conf``.
 
-    scripts/pg_topology.py up        start all four servers (idempotent)
-    scripts/pg_topology.py status    one line per server
-    scripts/pg_topology.py env       print the DATABASE_URL* variables
+    scripts/pg_topology.py up        start all five servers (idempotent)
+    scripts/pg_topology.py status    one line per server, and the warehouse's subscriptions
+    scripts/pg_topology.py env [--export]   print the DATABASE_URL* variables
+    scripts/pg_topology.py subscribe [--database NAME]     subscribe the warehouse
+    scripts/pg_topology.py unsubscribe [--database NAME]   drop its subscriptions
     scripts/pg_topology.py down      stop every server and delete the data
     scripts/pg_topology.py run -- CMD...   up, run CMD with the variables, down
+
+``subscribe`` runs after migrations: it needs the ``analytics`` publication
+that ``manage.py migrate_all`` creates on each source, and the warehouse's copy
+tables. ``up`` and ``run`` never subscribe (scripts/pg_warehouse.py says why).
 
 Data lives in ``$PG_TOPOLOGY_DIR`` (default ``/tmp/multidb-pg``; kept short
 because Unix socket paths are limited to about 107 bytes). Ports start at
@@ -24,6 +32,7 @@ Standard library only, so it runs before any virtualenv exists.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import secrets
@@ -39,6 +48,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 ROLES_SQL = REPO / "docker" / "postgres" / "roles.sql"
 REFUSE_READONLY_HBA = REPO / "docker" / "postgres" / "hba-refuse-readonly.conf"
+WAREHOUSE_SCRIPT = Path(__file__).resolve().with_name("pg_warehouse.py")
 TOPOLOGY_DIR = Path(os.environ.get("PG_TOPOLOGY_DIR", "/tmp/multidb-pg"))
 BASE_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
 DB_NAME = "multidb"
@@ -47,6 +57,8 @@ INSTALL_HINT = "install PostgreSQL's server package (Debian: apt-get install -y 
 
 # Throwaway data: durability settings off, except synchronous_commit, which
 # keeps commit-to-standby delivery in milliseconds instead of WAL-writer delay.
+# wal_level = logical: the sources publish to the warehouse (the standby, a
+# physical copy, streams the same either way).
 SERVER_CONF = """
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '{socket_dir}'
@@ -54,7 +66,7 @@ port = {port}
 fsync = off
 full_page_writes = off
 synchronous_commit = on
-wal_level = replica
+wal_level = logical
 max_wal_senders = 10
 max_replication_slots = 10
 hot_standby = on
@@ -92,8 +104,11 @@ SERVERS = [
     Server("standby", "replica", "DATABASE_URL_REPLICA", BASE_PORT + 1, "app_readonly", "primary"),
     Server("blog", "blog_db", "DATABASE_URL_BLOG", BASE_PORT + 2, "app"),
     Server("shop", "shop_db", "DATABASE_URL_SHOP", BASE_PORT + 3, "app"),
+    Server("analytics", "analytics_owner", "DATABASE_URL_ANALYTICS_OWNER", BASE_PORT + 4, "app"),
 ]
 BY_NAME = {server.name: server for server in SERVERS}
+WAREHOUSE = BY_NAME["analytics"]
+SECRET_NAMES = ("app", "readonly", "replication", "analytics_reader")
 
 
 class TopologyError(Exception):
@@ -192,13 +207,21 @@ def psql(bindir: Path, server: Server, sql: str, *, database="postgres") -> str:
     return run(psql_command(bindir, server, "-Atq", "-c", sql, database=database)).stdout.strip()
 
 
+def psql_file(bindir: Path, server: Server, path: Path, variables: dict, *, database="postgres"):
+    """Run the SQL file *path* as the superuser, with *variables* as psql variables."""
+    flags = [part for name, value in variables.items() for part in ("-v", f"{name}={value}")]
+    run(psql_command(bindir, server, "-q", *flags, "-f", path, database=database))
+
+
 def load_secrets() -> dict[str, str]:
+    """The topology's passwords; a topology from before a role existed gets one for it."""
     path = TOPOLOGY_DIR / "secrets.json"
-    if path.exists():
-        return json.loads(path.read_text())
-    values = {name: secrets.token_urlsafe(18) for name in ("app", "readonly", "replication")}
-    path.write_text(json.dumps(values))
-    path.chmod(0o600)
+    values = json.loads(path.read_text()) if path.exists() else {}
+    missing = [name for name in SECRET_NAMES if name not in values]
+    if missing:
+        values.update({name: secrets.token_urlsafe(18) for name in missing})
+        path.write_text(json.dumps(values))
+        path.chmod(0o600)
     return values
 
 
@@ -226,6 +249,20 @@ def configure_and_start(bindir: Path, server: Server) -> None:
         psql(bindir, server, "SELECT pg_reload_conf()")
     else:
         start(bindir, server)
+    ensure_logical_wal(bindir, server)
+
+
+def ensure_logical_wal(bindir: Path, server: Server) -> None:
+    """Restart *server* with ``wal_level = logical`` if it runs with less.
+
+    A data directory made before the warehouse existed says ``replica``; the
+    setting takes a restart, after which a standby reconnects on its own.
+    """
+    if psql(bindir, server, "SHOW wal_level") == "logical":
+        return
+    psql(bindir, server, "ALTER SYSTEM SET wal_level = logical")
+    pg_ctl(bindir, server, "-m", "fast", "-w", "-t", "60", "stop")
+    start(bindir, server)
 
 
 def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
@@ -235,6 +272,8 @@ def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
         run([*as_server_user(), *initdb])
         with open(server.data_dir / "postgresql.conf", "a") as conf:
             conf.write(SERVER_CONF.format(socket_dir=TOPOLOGY_DIR, port=server.port))
+            if server is WAREHOUSE:
+                conf.write(warehouse.WAREHOUSE_CONF)
     configure_and_start(bindir, server)
     variables = {
         "db_name": DB_NAME,
@@ -242,10 +281,11 @@ def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
         "readonly_password": passwords["readonly"],
         "replication_password": passwords["replication"],
     }
-    flags = [part for name, value in variables.items() for part in ("-v", f"{name}={value}")]
-    run(psql_command(bindir, server, "-q", *flags, "-f", ROLES_SQL))
+    psql_file(bindir, server, ROLES_SQL, variables)
     # The local topology also runs the test suite, which creates test_ databases.
     psql(bindir, server, "ALTER ROLE app CREATEDB")
+    if server is WAREHOUSE:
+        warehouse.create_reader(warehouse_context(bindir), DB_NAME)
 
 
 def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
@@ -287,6 +327,7 @@ def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
 def database_urls(passwords: dict) -> dict[str, str]:
     """The DATABASE_URL* variables, plus a superuser URL for the standby.
 
+    ``DATABASE_URL_ANALYTICS`` is the warehouse again, as its read-only role.
     ``DATABASE_URL_REPLICA_SUPERUSER`` (libpq URI over the Unix socket) is for
     tests and the lag lab: pausing replay needs a superuser.
     """
@@ -295,6 +336,10 @@ def database_urls(passwords: dict) -> dict[str, str]:
         s.variable: f"postgres://{s.role}:{password[s.role]}@127.0.0.1:{s.port}/{DB_NAME}"
         for s in SERVERS
     }
+    urls[warehouse.READER_VARIABLE] = (
+        f"postgres://{warehouse.READER}:{passwords['analytics_reader']}"
+        f"@127.0.0.1:{WAREHOUSE.port}/{DB_NAME}"
+    )
     standby = BY_NAME["standby"]
     urls["DATABASE_URL_REPLICA_SUPERUSER"] = (
         f"postgresql://postgres@/{DB_NAME}?host={TOPOLOGY_DIR}&port={standby.port}"
@@ -311,6 +356,38 @@ def up(bindir: Path) -> dict[str, str]:
         else:
             init_primary(bindir, server, passwords)
     return database_urls(passwords)
+
+
+def warehouse_context(bindir: Path):
+    """What scripts/pg_warehouse.py works with: this topology's servers, passwords and psql."""
+    return warehouse.Context(
+        warehouse=WAREHOUSE,
+        sources=[s for s in SERVERS if not s.standby_of and s is not WAREHOUSE],
+        passwords=load_secrets(),
+        psql=lambda server, sql, database: psql(bindir, server, sql, database=database),
+        psql_file=lambda server, path, variables, database: psql_file(
+            bindir, server, path, variables, database=database
+        ),
+        error=TopologyError,
+    )
+
+
+def subscribe(bindir: Path, database: str = DB_NAME) -> None:
+    """Subscribe the warehouse's *database* to each source's; return once all tables are copied.
+
+    Run it after migrations: the publications and the copy tables must exist.
+    """
+    warehouse.subscribe(warehouse_context(bindir), database)
+
+
+def unsubscribe(bindir: Path, database: str = DB_NAME) -> None:
+    """Drop every subscription of the warehouse's *database*, and their slots on the sources."""
+    warehouse.unsubscribe(warehouse_context(bindir), database)
+
+
+def subscription_lag(bindir: Path, database: str = DB_NAME) -> dict[str, float | None]:
+    """Seconds since each source's subscription last heard from it (None: not subscribed)."""
+    return warehouse.subscription_lag(warehouse_context(bindir), database)
 
 
 def down(bindir: Path | None) -> None:
@@ -335,11 +412,11 @@ def stop_leftover(server: Server) -> None:
         pass
 
 
-def status(bindir: Path) -> int:
+def status(bindir: Path, database: str = DB_NAME) -> int:
     down_count = 0
     for server in SERVERS:
         if not is_running(bindir, server):
-            print(f"{server.name:<8} {server.alias:<8} port {server.port}  stopped")
+            print(f"{server.name:<9} {server.alias:<15} port {server.port}  stopped")
             down_count += 1
             continue
         recovery = psql(bindir, server, "SELECT pg_is_in_recovery()") == "t"
@@ -352,16 +429,36 @@ def status(bindir: Path) -> int:
                 "pg_last_xact_replay_timestamp()), 0)::numeric(10,3)",
             )
             detail += f", last replayed transaction {lag} s ago"
-        print(f"{server.name:<8} {server.alias:<8} port {server.port}  running ({detail})")
+        print(f"{server.name:<9} {server.alias:<15} port {server.port}  running ({detail})")
+        if server is WAREHOUSE:
+            context = warehouse_context(bindir)
+            for name, state in warehouse.subscription_states(context, database).items():
+                print(f"  {database}: {name:<18} {state}")
     return 1 if down_count else 0
 
 
-def main(argv: list[str]) -> int:
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """One subcommand each, so ``env --export`` is a flag and ``run``'s command is left alone."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=["up", "down", "status", "env", "run"])
-    parser.add_argument("--export", action="store_true", help="env: print `export` lines")
-    parser.add_argument("rest", nargs=argparse.REMAINDER, help="run: the command to run")
-    args = parser.parse_args(argv)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="start all five servers (idempotent)")
+    commands.add_parser("down", help="stop every server and delete the data")
+    env = commands.add_parser("env", help="print the DATABASE_URL* variables")
+    env.add_argument("--export", action="store_true", help="print `export` lines")
+    for name, text in [
+        ("status", "one line per server; the subscriptions of the warehouse's database"),
+        ("subscribe", "subscribe the warehouse's database to every source (after migrations)"),
+        ("unsubscribe", "drop every subscription of the warehouse's database"),
+    ]:
+        command = commands.add_parser(name, help=text)
+        command.add_argument("--database", default=DB_NAME, help=f"default: {DB_NAME}")
+    run_parser = commands.add_parser("run", help="up, run a command with the variables, down")
+    run_parser.add_argument("rest", nargs=argparse.REMAINDER, help="-- CMD...")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
     bindir = find_bindir()
     if bindir is None and args.command != "down":
         return missing_binaries()
@@ -375,7 +472,14 @@ def main(argv: list[str]) -> int:
             print("PostgreSQL topology is down")
             return 0
         if args.command == "status":
-            return status(bindir)
+            return status(bindir, args.database)
+        if args.command == "subscribe":
+            subscribe(bindir, args.database)
+            return status(bindir, args.database)
+        if args.command == "unsubscribe":
+            unsubscribe(bindir, args.database)
+            print(f"the warehouse's {args.database} has no subscription left")
+            return 0
         if args.command == "env":
             if not (TOPOLOGY_DIR / "secrets.json").exists():
                 raise TopologyError(f"no topology in {TOPOLOGY_DIR}: run `up` first")
@@ -383,7 +487,8 @@ def main(argv: list[str]) -> int:
             for variable, url in database_urls(load_secrets()).items():
                 print(f"{prefix}{variable}={shlex.quote(url)}")
             return 0
-        return run_with_topology(bindir, [a for a in args.rest if a != "--"])
+        command = args.rest[1:] if args.rest[:1] == ["--"] else args.rest
+        return run_with_topology(bindir, command)
     except TopologyError as error:
         print(f"pg_topology: {error}", file=sys.stderr)
         return 1
@@ -412,6 +517,23 @@ def missing_binaries() -> int:
         file=sys.stderr,
     )
     return 1 if ci else 0
+
+
+def load_warehouse():
+    """Load scripts/pg_warehouse.py by path.
+
+    scripts/ is no package, and this module runs as a script or is itself
+    loaded by path (tests/postgres/servers.py), so ``import`` can't find it.
+    """
+    spec = importlib.util.spec_from_file_location("pg_warehouse", WAREHOUSE_SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# The warehouse's half of the topology. It imports nothing of this module:
+# each call gets a warehouse.Context with the servers, passwords and psql to use.
+warehouse = load_warehouse()
 
 
 if __name__ == "__main__":

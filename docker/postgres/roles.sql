@@ -5,7 +5,8 @@
 --   db_name               the application database to create, e.g. multidb
 --   app_password          for "app": owns the database, reads and writes
 --   readonly_password     for "app_readonly": the replica alias's role
---   replication_password  for "replicator": streams WAL to the standby
+--   replication_password  for "replicator": streams WAL to the standby, and
+--                         the published tables to the analytics warehouse
 \set ON_ERROR_STOP on
 
 SELECT 'CREATE ROLE app LOGIN'
@@ -26,6 +27,11 @@ GRANT pg_read_all_data TO app_readonly;
 SELECT 'CREATE ROLE replicator LOGIN REPLICATION'
 WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'replicator') \gexec
 ALTER ROLE replicator WITH LOGIN REPLICATION PASSWORD :'replication_password';
+-- The analytics warehouse subscribes as replicator, and a new subscription's
+-- first step copies each published table with an ordinary SELECT, which takes
+-- read privileges. It reveals nothing new: replicator already streams every
+-- byte of the cluster to the standby physically. Read only, like the standby.
+GRANT pg_read_all_data TO replicator;
 
 SELECT format('CREATE DATABASE %I OWNER app', :'db_name')
 WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = :'db_name') \gexec

@@ -1,8 +1,8 @@
 """Stop, start, hang and resume the servers of the local PostgreSQL topology.
 
 The servers are the ones ``scripts/pg_topology.py`` started (``primary``,
-``standby``, ``blog``, ``shop``), found through the same ``$PG_TOPOLOGY_DIR``
-and ``$PG_TOPOLOGY_PORT``. The failover tests and the reliability drill
+``standby``, ``blog``, ``shop``, ``analytics``), found through the same
+``$PG_TOPOLOGY_DIR`` and ``$PG_TOPOLOGY_PORT``. The failover tests and the reliability drill
 (``bench/drill.py``) both use this module, so it depends on the standard
 library only: no Django, no pytest.
 
@@ -15,6 +15,11 @@ library only: no Django, no pytest.
 - ``restore()`` undoes all of it, whatever a failed test left behind: every
   postmaster continued, every stopped server started, replay resumed, and the
   standby streaming and caught up with its primary.
+- ``subscribe(database)`` and ``unsubscribe(database)`` create (or refresh) and
+  drop the analytics warehouse's subscriptions in *database*, e.g. the tests'
+  ``test_multidb``: after Django creates the test databases, and before it
+  drops them. ``subscription_lag(database)`` says how long since each
+  subscription last heard from its source.
 
 The servers run as the ``postgres`` OS user; run as root, this module may
 signal them.
@@ -54,7 +59,7 @@ def bindir() -> Path:
 
 
 def server(name: str):
-    """The topology's server called *name* (``primary``, ``standby``, ``blog``, ``shop``)."""
+    """The topology's server called *name* (``primary``, ``standby``, ``analytics``, ...)."""
     return topology.BY_NAME[name]
 
 
@@ -161,8 +166,39 @@ def wait_for_standby(*, timeout: float = 60.0) -> None:
     wait_until(caught_up, timeout=timeout, what=f"{STANDBY} to catch up with {primary}")
 
 
+def subscribe(database: str) -> None:
+    """Subscribe the warehouse's *database* to each source's; return once every table is copied.
+
+    Each source's *database* must have its ``analytics`` publication (migrations
+    create it), and the warehouse's *database* the tables it lists.
+    """
+    topology.subscribe(bindir(), database)
+
+
+def unsubscribe(database: str) -> None:
+    """Drop the warehouse's subscriptions in *database*, and their slots on the sources.
+
+    Needed before Django drops the test databases: PostgreSQL refuses to drop a
+    database that a subscription, or a replication slot, still uses.
+    """
+    topology.unsubscribe(bindir(), database)
+
+
+def subscription_lag(database: str) -> dict[str, float | None]:
+    """Seconds since each subscription in *database* last heard from its source.
+
+    Keyed by subscription (``analytics_default``, ...); None when there is no
+    such subscription, or no worker applies it.
+    """
+    return topology.subscription_lag(bindir(), database)
+
+
 def restore() -> None:
-    """Bring every server back and the standby in step, whatever state they are in."""
+    """Bring every server back and the standby in step, whatever state they are in.
+
+    The warehouse included: its subscriptions' workers reconnect to a source
+    that is back on their own, within the warehouse's wal_retrieve_retry_interval.
+    """
     problems = []
     for each in topology.SERVERS:
         resume(each.name)

@@ -1,9 +1,17 @@
-"""scripts/pg_topology.py brings the four servers up and takes every one of them down."""
+"""scripts/pg_topology.py brings the five servers up, subscribes the warehouse, and takes
+every one of them down.
+
+The tests share a throwaway topology of their own. Each runs ``up`` first
+(idempotent, so quick when the servers already run), since pytest-randomly
+runs them in any order, the one that takes it down included.
+"""
 
 import os
 import subprocess
+import time
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from tests.subprocess_env import run_python
@@ -30,35 +38,154 @@ def server_processes(directory: Path) -> list[str]:
 # Beside the run's own topology, never on top of it (nor of another run's).
 OUTER_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
 DIRECTORY = Path(f"/tmp/multidb-pg-script-test-{OUTER_PORT}")
+BASE_PORT = OUTER_PORT + 10
+PORTS = {"primary": BASE_PORT, "blog": BASE_PORT + 2, "shop": BASE_PORT + 3}
+WAREHOUSE_PORT = BASE_PORT + 4
+SUBSCRIPTIONS = {"analytics_default", "analytics_blog_db", "analytics_shop_db"}
+PROBE_DATABASE = "script_probe"  # made by these tests on every source and the warehouse
 
 
-def topology(command: str, directory: Path) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PG_TOPOLOGY_DIR": str(directory),
-        "PG_TOPOLOGY_PORT": str(OUTER_PORT + 10),
-    }
-    return run_python("scripts/pg_topology.py", command, env=env)
+def topology(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PG_TOPOLOGY_DIR": str(DIRECTORY), "PG_TOPOLOGY_PORT": str(BASE_PORT)}
+    return run_python("scripts/pg_topology.py", *args, env=env)
 
 
-def test_up_starts_primary_standby_blog_and_shop_and_down_leaves_no_process():
-    directory = DIRECTORY
-    try:
-        up = topology("up", directory)
-        assert up.returncode == 0, up.stderr
-        lines = up.stdout.splitlines()[1:]
-        assert [line.split()[:2] for line in lines] == [
-            ["primary", "default"],
-            ["standby", "replica"],
-            ["blog", "blog_db"],
-            ["shop", "shop_db"],
-        ]
-        assert "running (standby, replaying" in lines[1]
-        assert len([p for p in server_processes(directory) if " -D " in p]) == 4
-        env = topology("env", directory).stdout
-        assert "DATABASE_URL_REPLICA=postgres://app_readonly:" in env
-    finally:
-        down = topology("down", directory)
+def superuser(port: int, dbname: str = "postgres") -> psycopg.Connection:
+    """The superuser over the throwaway topology's Unix socket."""
+    return psycopg.connect(
+        host=str(DIRECTORY), port=port, user="postgres", dbname=dbname, autocommit=True
+    )
+
+
+def scalar(port: int, sql: str, dbname: str = PROBE_DATABASE):
+    with superuser(port, dbname) as connection:
+        return connection.execute(sql).fetchone()[0]
+
+
+def server_lines(output: str) -> list[list[str]]:
+    """``[name, alias]`` of each server line of ``up`` or ``status`` (not the indented ones)."""
+    return [line.split()[:2] for line in output.splitlines()[1:] if not line.startswith(" ")]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def throwaway_topology():
+    """Whatever the tests leave running is stopped at the end, even when one failed."""
+    yield
+    topology("down")
+
+
+@pytest.fixture
+def up() -> subprocess.CompletedProcess:
+    """``up`` of the throwaway topology, which starts what isn't running."""
+    result = topology("up")
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+def fresh_database(name: str) -> None:
+    """An empty database *name* on every source and the warehouse, nothing subscribed to it."""
+    unsubscribed = topology("unsubscribe", "--database", name)  # after a failed run
+    assert unsubscribed.returncode == 0, unsubscribed.stderr
+    for port in [*PORTS.values(), WAREHOUSE_PORT]:
+        with superuser(port) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name}")
+            admin.execute(f"CREATE DATABASE {name}")
+
+
+def test_up_starts_primary_standby_blog_shop_and_the_warehouse(up):
+    assert server_lines(up.stdout) == [
+        ["primary", "default"],
+        ["standby", "replica"],
+        ["blog", "blog_db"],
+        ["shop", "shop_db"],
+        ["analytics", "analytics_owner"],
+    ]
+    assert "running (standby, replaying" in up.stdout.splitlines()[2]
+    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 5
+    for port in [*PORTS.values(), WAREHOUSE_PORT]:
+        assert scalar(port, "SHOW wal_level", "postgres") == "logical"
+
+
+def test_env_prints_every_url_and_export_lines(up):
+    env = topology("env")
+    assert env.returncode == 0, env.stderr
+    assert "DATABASE_URL_REPLICA=postgres://app_readonly:" in env.stdout
+    assert "DATABASE_URL_ANALYTICS_OWNER=postgres://app:" in env.stdout
+    assert "DATABASE_URL_ANALYTICS=postgres://analytics_reader:" in env.stdout
+    assert f"@127.0.0.1:{WAREHOUSE_PORT}/multidb\n" in env.stdout
+    exported = topology("env", "--export")
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.splitlines() == [f"export {line}" for line in env.stdout.splitlines()]
+
+
+def test_subscribe_needs_the_publications_first(up):
+    fresh_database("script_unpublished")
+    result = topology("subscribe", "--database", "script_unpublished")
+    assert result.returncode == 1
+    assert "no publication 'analytics' in script_unpublished" in result.stderr
+    assert "migrate_all" in result.stderr
+    assert scalar(WAREHOUSE_PORT, "SELECT count(*) FROM pg_subscription", "postgres") == 0
+
+
+def wait_for(condition, what: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout} s waiting for {what}"
+        time.sleep(0.05)
+
+
+def test_subscribe_copies_streams_and_refreshes_and_unsubscribe_drops_the_slots(up):
+    """Each source publishes one table (as migrate_all would); the warehouse holds them all."""
+    fresh_database(PROBE_DATABASE)
+    table = "CREATE TABLE probe (source text, id int, PRIMARY KEY (source, id))"
+    for name, port in PORTS.items():
+        with superuser(port, PROBE_DATABASE) as source:
+            source.execute(table)
+            source.execute("INSERT INTO probe VALUES (%s, 1)", [name])
+            source.execute("CREATE PUBLICATION analytics FOR TABLE probe")
+    with superuser(WAREHOUSE_PORT, PROBE_DATABASE) as warehouse:
+        warehouse.execute(table)
+
+    subscribed = topology("subscribe", "--database", PROBE_DATABASE)
+    assert subscribed.returncode == 0, subscribed.stderr
+    count = "SELECT count(*) FROM probe"
+    assert scalar(WAREHOUSE_PORT, count) == 3, "the initial copy is done when subscribe returns"
+    for name in SUBSCRIPTIONS:
+        assert f"{PROBE_DATABASE}: {name}" in subscribed.stdout
+    assert "streaming, last message" in subscribed.stdout
+
+    with superuser(PORTS["shop"], PROBE_DATABASE) as shop:
+        shop.execute("INSERT INTO probe VALUES ('shop', 2)")
+    wait_for(lambda: scalar(WAREHOUSE_PORT, count) == 4, "the insert to stream")
+
+    # Run again after a table joins a publication: refreshed, its rows copied.
+    with superuser(PORTS["blog"], PROBE_DATABASE) as blog:
+        blog.execute("CREATE TABLE later (id int PRIMARY KEY)")
+        blog.execute("INSERT INTO later VALUES (7)")
+        blog.execute("ALTER PUBLICATION analytics ADD TABLE later")
+    with superuser(WAREHOUSE_PORT, PROBE_DATABASE) as warehouse:
+        warehouse.execute("CREATE TABLE later (id int PRIMARY KEY)")
+    again = topology("subscribe", "--database", PROBE_DATABASE)
+    assert again.returncode == 0, again.stderr
+    assert scalar(WAREHOUSE_PORT, "SELECT count(*) FROM later") == 1
+    assert scalar(WAREHOUSE_PORT, "SELECT count(*) FROM pg_subscription") == 3
+
+    for _ in range(2):  # the second run finds nothing to drop
+        dropped = topology("unsubscribe", "--database", PROBE_DATABASE)
+        assert dropped.returncode == 0, dropped.stderr
+        assert scalar(WAREHOUSE_PORT, "SELECT count(*) FROM pg_subscription") == 0
+    slots = "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'analytics_script_probe'"
+    for port in PORTS.values():
+        assert scalar(port, slots, "postgres") == 0
+        with superuser(port) as admin:  # nothing holds the source database any more
+            admin.execute(f"DROP DATABASE {PROBE_DATABASE}")
+    with superuser(WAREHOUSE_PORT) as admin:
+        admin.execute(f"DROP DATABASE {PROBE_DATABASE}")
+
+
+def test_down_stops_all_five_servers_and_deletes_the_directory(up):
+    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 5
+    down = topology("down")
     assert down.returncode == 0, down.stderr
-    assert server_processes(directory) == []
-    assert not directory.exists()
+    assert server_processes(DIRECTORY) == []
+    assert not DIRECTORY.exists()
