@@ -24,12 +24,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 def variable_for(alias: str) -> str:
     """Return the environment variable that configures *alias*."""
-    from project.databases import PRIMARY_VARIABLES, REPLICA_VARIABLES
+    from project.databases import PRIMARY_VARIABLES, READER_VARIABLES, REPLICA_VARIABLES
 
     if alias in PRIMARY_VARIABLES:
         return PRIMARY_VARIABLES[alias]
     if alias in REPLICA_VARIABLES:
         return REPLICA_VARIABLES[alias][0]
+    if alias in READER_VARIABLES:
+        return READER_VARIABLES[alias][0]
     return "DATABASES"
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from project.databases import PRIMARY_VARIABLES, REPLICA_VARIABLES
+from project.databases import PRIMARY_VARIABLES, READER_VARIABLES, REPLICA_VARIABLES
 from tests.compose.conftest import (
     COMPOSE_FILE,
     DOCKERFILE,
@@ -21,13 +21,30 @@ from tests.compose.conftest import (
     tool,
 )
 
-# alias -> the variable that configures it, replicas included.
-ALIAS_VARIABLES = PRIMARY_VARIABLES | {alias: var for alias, (var, _) in REPLICA_VARIABLES.items()}
+# alias -> the variable that configures it, replicas and readers included.
+ALIAS_VARIABLES = (
+    PRIMARY_VARIABLES
+    | {alias: var for alias, (var, _) in REPLICA_VARIABLES.items()}
+    | {alias: var for alias, (var, _) in READER_VARIABLES.items()}
+)
+# The warehouse's owner alias; every other primary is a source it subscribes to.
+WAREHOUSE_OWNERS = {owner for _, owner in READER_VARIABLES.values()}
+SUBSCRIBE_SCRIPT = "/docker/postgres/analytics/subscribe.sh"
 SECRET_NAMES = [name for name in read_env_file(ENV_EXAMPLE) if re.search("PASSWORD|SECRET", name)]
 
 
 def database_services(services: dict) -> dict[str, dict]:
-    return {name: s for name, s in services.items() if s.get("image", "").startswith("postgres:")}
+    """The PostgreSQL servers: the image, and a data volume (the one-shot subscribe has none)."""
+    return {
+        name: service
+        for name, service in services.items()
+        if service.get("image", "").startswith("postgres:")
+        and any(v["target"] == "/var/lib/postgresql/data" for v in service.get("volumes", []))
+    }
+
+
+def url_of(services: dict, alias: str):
+    return urlsplit(services["web"]["environment"][ALIAS_VARIABLES[alias]])
 
 
 def healthcheck_problems(services: dict) -> list[str]:
@@ -134,7 +151,11 @@ def test_every_secret_comes_from_interpolation(tmp_path, clean_home):
 
 
 def test_every_django_alias_has_its_own_database_service(services):
-    """Each alias's URL, in web and migrate alike, names a Postgres service and its database."""
+    """Each alias's URL, in web and migrate alike, names a Postgres service and its database.
+
+    One server per alias, none left over, except that a reader alias shares its
+    owner's server and database (another role on the same data).
+    """
     databases = database_services(services)
     for service in ("web", "migrate"):
         environment = services[service]["environment"]
@@ -146,8 +167,97 @@ def test_every_django_alias_has_its_own_database_service(services):
             assert url.port == 5432
             server = databases[url.hostname]["environment"]
             assert url.path.lstrip("/") == server["APP_DB_NAME"], alias
-            hosts.append(url.hostname)
+            if alias not in READER_VARIABLES:
+                hosts.append(url.hostname)
         assert sorted(hosts) == sorted(databases), "one server per alias, none left over"
+
+
+def test_the_analytics_reader_and_owner_are_two_roles_on_the_warehouse(services):
+    """analytics reads as analytics_reader, analytics_owner as app: one server and database."""
+    for reader, (_, owner) in READER_VARIABLES.items():
+        reader_url, owner_url = url_of(services, reader), url_of(services, owner)
+        assert (reader_url.hostname, reader_url.path) == (owner_url.hostname, owner_url.path)
+        assert reader_url.username == "analytics_reader"
+        assert owner_url.username == "app"
+        assert reader_url.password == read_env_file(ENV_EXAMPLE)["ANALYTICS_DB_PASSWORD"]
+        assert owner_url.password == read_env_file(ENV_EXAMPLE)["APP_DB_PASSWORD"]
+        warehouse = services[owner_url.hostname]
+        assert warehouse["environment"]["ANALYTICS_DB_PASSWORD"] == reader_url.password
+        assert "PRIMARY_HOST" not in warehouse["environment"], "a primary, not a standby"
+
+
+def test_only_the_warehouse_creates_the_reader_role(services):
+    """initdb/40-analytics-roles.sh acts where ANALYTICS_DB_PASSWORD is set: the warehouse only."""
+    warehouses = {url_of(services, owner).hostname for owner in WAREHOUSE_OWNERS}
+    with_reader = {
+        name
+        for name, service in database_services(services).items()
+        if "ANALYTICS_DB_PASSWORD" in service["environment"]
+    }
+    assert with_reader == warehouses
+    script = (REPO / "docker" / "postgres" / "initdb" / "40-analytics-roles.sh").read_text()
+    reads = re.search(r"ANALYTICS_ROLES_SQL:-([^}]+)}", script).group(1)
+    for name in warehouses:
+        mounts = {v["target"]: v for v in services[name]["volumes"]}
+        assert mounts[reads]["read_only"], name
+        assert (
+            Path(mounts[reads]["source"])
+            == REPO / "docker" / "postgres" / "analytics" / "roles.sql"
+        )
+        command = " ".join(services[name]["command"])
+        for setting in (
+            "max_logical_replication_workers=8",
+            "max_worker_processes=16",
+            "max_sync_workers_per_subscription=2",
+        ):
+            assert f"-c {setting}" in command, name
+
+
+def subscribed_sources(services: dict) -> dict[str, tuple[str, str]]:
+    """``{alias: (host, database)}`` from the subscribe service's SOURCES."""
+    pairs = services["subscribe"]["environment"]["SOURCES"].split()
+    sources = {}
+    for pair in pairs:
+        alias, address = pair.split("=", 1)
+        host, database = address.split("/", 1)
+        sources[alias] = (host, database)
+    return sources
+
+
+def test_the_subscribe_step_subscribes_the_warehouse_to_every_other_primary(services):
+    """Sources are default, blog_db and shop_db, as their URLs name them, with logical WAL."""
+    sources = subscribed_sources(services)
+    assert set(sources) == set(PRIMARY_VARIABLES) - WAREHOUSE_OWNERS
+    for alias, (host, database) in sources.items():
+        url = url_of(services, alias)
+        assert (url.hostname, url.path.lstrip("/")) == (host, database), alias
+        assert " ".join(services[host]["command"]) == "postgres -c wal_level=logical", host
+    (owner,) = WAREHOUSE_OWNERS
+    warehouse_url = url_of(services, owner)
+    assert services["subscribe"]["environment"]["WAREHOUSE"] == (
+        f"{warehouse_url.hostname}{warehouse_url.path}"
+    )
+
+
+def test_the_subscribe_step_runs_once_after_migrate_and_web_waits_for_it(services):
+    """One-shot, as the superuser, running subscribe.sql; migrate first, web after."""
+    subscribe = services["subscribe"]
+    assert subscribe["image"] == services["db-default"]["image"]
+    assert subscribe["restart"] == "no"
+    assert subscribe["healthcheck"]["disable"] is True
+    assert subscribe["entrypoint"] == ["bash", SUBSCRIBE_SCRIPT]
+    assert subscribe["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert (
+        subscribe["environment"]["POSTGRES_PASSWORD"]
+        == (services["db-analytics"]["environment"]["POSTGRES_PASSWORD"])
+    )
+    mounts = {v["target"]: v for v in subscribe["volumes"]}
+    script = Path(mounts[SUBSCRIBE_SCRIPT]["source"]).read_text()
+    sql_path = re.search(r"SUBSCRIBE_SQL:-([^}]+)}", script).group(1)
+    assert Path(mounts[sql_path]["source"]) == REPO / "docker/postgres/analytics/subscribe.sql"
+    assert all(mount["read_only"] for mount in mounts.values())
+    web = services["web"]["depends_on"]
+    assert web["subscribe"]["condition"] == "service_completed_successfully"
 
 
 def test_replica_is_a_streaming_standby_of_its_primary(services):
@@ -238,9 +348,10 @@ def test_web_runs_gunicorn_with_debug_off_and_collected_static(services):
 
 
 def test_web_starts_after_every_database_and_the_migrate_step(services):
-    """web waits for every server to be healthy and for migrate to exit with status 0."""
+    """web waits for every server to be healthy and for migrate and subscribe to exit with 0."""
     expected = {name: "service_healthy" for name in database_services(services)}
     expected["migrate"] = "service_completed_successfully"
+    expected["subscribe"] = "service_completed_successfully"
     conditions = {name: d["condition"] for name, d in services["web"]["depends_on"].items()}
     assert conditions == expected
 

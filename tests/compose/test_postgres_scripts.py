@@ -123,3 +123,97 @@ def test_every_server_mounts_the_refusal_where_its_script_reads_it(services):
         assert mount, f"{name} doesn't mount the refusal rules"
         assert Path(mount["source"]) == RULES
         assert mount["read_only"], name
+
+
+# --- The analytics warehouse ---------------------------------------------------
+
+ANALYTICS_INITDB_SCRIPT = REPO / "docker" / "postgres" / "initdb" / "40-analytics-roles.sh"
+SUBSCRIBE_SCRIPT = REPO / "docker" / "postgres" / "analytics" / "subscribe.sh"
+# psql, stubbed: log each call's arguments (one per line, then a blank line) and
+# answer the scripts' queries: one publication, no subscription yet, every table ready.
+PSQL_STUB = """\
+printf '%s\\n' "$@" >> "$PSQL_LOG"; echo >> "$PSQL_LOG"
+case "$*" in *" -c "*|*" -f "*) query="$*" ;; *) query="$(cat)" ;; esac
+case "$query" in *pg_publication*) echo 1 ;; *pg_subscription_rel*|*subname*) echo 0 ;; esac
+"""
+
+
+def stubbed_psql(
+    tmp_path: Path, script: Path, **env: str
+) -> tuple[subprocess.CompletedProcess, list]:
+    """Run *script* with psql stubbed; return the result and each psql call's arguments."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "psql").write_text(f"#!/bin/sh\n{PSQL_STUB}")
+    (stubs / "psql").chmod(0o755)
+    log = tmp_path / "psql.log"
+    log.touch()
+    result = subprocess.run(
+        [str(script)],  # executable, as the image runs it: its own #! line picks the shell
+        env={"PATH": f"{stubs}{os.pathsep}{os.defpath}", "PSQL_LOG": str(log), **env},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    calls = [call.splitlines() for call in log.read_text().split("\n\n") if call.strip()]
+    return result, calls
+
+
+def test_the_analytics_initdb_script_applies_the_reader_roles_on_the_warehouse(tmp_path):
+    result, calls = stubbed_psql(
+        tmp_path,
+        ANALYTICS_INITDB_SCRIPT,
+        POSTGRES_USER="postgres",
+        APP_DB_NAME="multidb_analytics",
+        ANALYTICS_DB_PASSWORD="reader-secret",
+    )
+    assert result.returncode == 0, result.stderr
+    (call,) = calls
+    assert "db_name=multidb_analytics" in call
+    assert "reader_password=reader-secret" in call
+    assert call[call.index("-f") + 1] == "/docker/postgres/analytics/roles.sql"
+
+
+def test_the_analytics_initdb_script_does_nothing_on_the_other_primaries(tmp_path):
+    result, calls = stubbed_psql(
+        tmp_path, ANALYTICS_INITDB_SCRIPT, POSTGRES_USER="postgres", APP_DB_NAME="multidb_blog"
+    )
+    assert result.returncode == 0, result.stderr
+    assert calls == []
+
+
+def test_subscribe_runs_subscribe_sql_on_the_warehouse_once_per_source(tmp_path, services):
+    """With compose's environment: one subscription per source, as the superuser, own slot."""
+    environment = {
+        k: v for k, v in services["subscribe"]["environment"].items() if isinstance(v, str)
+    }
+    sql = "/docker/postgres/analytics/subscribe.sql"
+    result, calls = stubbed_psql(tmp_path, SUBSCRIBE_SCRIPT, **environment)
+    assert result.returncode == 0, result.stderr
+    runs = [call for call in calls if "-f" in call and call[call.index("-f") + 1] == sql]
+    password = environment["REPLICATION_PASSWORD"]
+    expected = [
+        (
+            f"subscription=analytics_{alias}",
+            f"conninfo=host={host} port=5432 dbname={database} user=replicator password={password}",
+        )
+        for alias, (host, database) in [
+            ("default", ("db-default", "multidb_default")),
+            ("blog_db", ("db-blog", "multidb_blog")),
+            ("shop_db", ("db-shop", "multidb_shop")),
+        ]
+    ]
+    assert [
+        (
+            next(arg for arg in run if arg.startswith("subscription=")),
+            next(arg for arg in run if arg.startswith("conninfo=")),
+        )
+        for run in runs
+    ] == expected
+    for run in runs:
+        assert run[run.index("-h") + 1] == "db-analytics"
+        assert run[run.index("-U") + 1] == "postgres"
+        assert run[run.index("-d") + 1] == "multidb_analytics"
+        assert "slot=analytics_multidb_analytics" in run
+    assert "every table is copied" in result.stderr
