@@ -119,7 +119,14 @@ def test_wait_for_databases_reports_every_alias_ready(tmp_path):
     result = wait_for_databases(database_env(tmp_path))
     assert result.returncode == 0, result.stderr
     ready = [line.split()[0] for line in result.stdout.splitlines() if " ready " in line]
-    assert sorted(ready) == ["blog_db", "default", "replica", "shop_db"]
+    assert sorted(ready) == [
+        "analytics",
+        "analytics_owner",
+        "blog_db",
+        "default",
+        "replica",
+        "shop_db",
+    ]
 
 
 @pytest.fixture
@@ -142,4 +149,4 @@ def test_wait_for_databases_names_the_alias_and_variable_it_cannot_reach(tmp_pat
     assert "DATABASE_URL_BLOG" in result.stderr
     assert "never-printed" not in result.stdout + result.stderr
     ready = [line.split()[0] for line in result.stdout.splitlines() if " ready " in line]
-    assert sorted(ready) == ["default", "replica", "shop_db"]
+    assert sorted(ready) == ["analytics", "analytics_owner", "default", "replica", "shop_db"]
