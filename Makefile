@@ -36,6 +36,8 @@ demo-pg: install
 	  $(BIN)/python manage.py migrate_all && \
 	  $(TOPOLOGY) subscribe && \
 	  $(BIN)/python manage.py load_demo && \
+	  $(BIN)/python manage.py demo_history && \
+	  $(BIN)/python manage.py refresh_reports && \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 pg-down:
