@@ -45,21 +45,9 @@ REVOKE TEMPORARY ON DATABASE :"db_name" FROM PUBLIC;
 -- PostgreSQL 15+ creates public this way already; a cluster upgraded from an
 -- older version still lets PUBLIC create tables there.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
--- Large objects: the functions that create, write or delete one. Any role may
--- call them by default, and PostgreSQL 15 runs lo_create even in a read-only
--- transaction. The app stores no large objects, so only superusers keep them; to
--- use large objects, GRANT EXECUTE on the ones needed TO app. lo_open stays
--- (reads need it): opening for writing takes UPDATE on that large object, which
--- app_readonly never holds. lo_import is superuser-only already; listed for the set.
-REVOKE EXECUTE ON FUNCTION
-    lo_create(oid),
-    lo_creat(integer),
-    lo_from_bytea(oid, bytea),
-    lo_import(text),
-    lo_import(text, oid),
-    lo_put(oid, bigint, bytea),
-    lowrite(integer, bytea),
-    lo_truncate(integer, integer),
-    lo_truncate64(integer, bigint),
-    lo_unlink(oid)
-FROM PUBLIC;
+-- Large objects that write (revoke-large-objects.sql says which and why): here,
+-- and in template1, so every database created later, Django's test databases
+-- included, starts without them.
+\ir revoke-large-objects.sql
+\connect template1
+\ir revoke-large-objects.sql
