@@ -41,6 +41,37 @@ def test_postgres_replica_defaults_to_a_read_only_session_on_the_primary(tmp_pat
     assert "default_transaction_read_only=on" in replica["OPTIONS"]["options"]
 
 
+def test_embedded_warehouse_is_one_file_read_through_a_read_only_alias(tmp_path):
+    databases, _ = database_settings(environ.Env(), var_dir=tmp_path)
+    assert databases["analytics_owner"]["NAME"] == str(tmp_path / "analytics.sqlite3")
+    reader = databases["analytics"]
+    assert reader["NAME"] == f"file:{tmp_path / 'analytics.sqlite3'}?mode=ro"
+    assert "PRAGMA query_only = ON" in reader["OPTIONS"]["init_command"]
+    assert reader["TEST"] == {"MIRROR": "analytics_owner"}
+
+
+def test_postgres_warehouse_reader_is_read_only_and_sees_the_reporting_schema(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DATABASE_URL_ANALYTICS_OWNER", "postgres://app:s@wh:5432/dw")
+    monkeypatch.setenv("DATABASE_URL_ANALYTICS", "postgres://analytics_reader:r@wh:5432/dw")
+    databases, problems = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problems == []
+    reader, owner = databases["analytics"], databases["analytics_owner"]
+    assert (reader["USER"], owner["USER"]) == ("analytics_reader", "app")
+    assert "default_transaction_read_only=on" in reader["OPTIONS"]["options"]
+    assert "search_path=analytics" in reader["OPTIONS"]["options"]
+    assert "options" not in owner["OPTIONS"], "the owner's session is left as it is"
+
+
+def test_a_warehouse_reader_without_its_owner_is_reported_naming_both(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL_ANALYTICS", "postgres://analytics_reader:r@wh:5432/dw")
+    databases, [problem] = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problem.variable == "DATABASE_URL_ANALYTICS"
+    assert "DATABASE_URL_ANALYTICS_OWNER" in problem.message
+    assert databases["analytics"]["ENGINE"] == "django.db.backends.dummy"
+
+
 @pytest.mark.parametrize(
     "url", ["mysqlx://u@h/db", "postgres://u:p@h:notaport/db", "not a url", "postgres://h"]
 )
