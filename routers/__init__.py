@@ -28,6 +28,9 @@ module               what it gives you                                copy with
                      is down                                          replica_sets
 ``warehouse``        ``WarehouseRouter``: an app read through a        explain
                      read-only role, written through its owner
+``read_only``        ``ReadOnlyRouter``: an ORM write to a read-only      explain
+                     database raises ``ReadOnlyDatabaseError``;
+                     ``allow_writes()`` for test data
 ``pinning``          read-your-writes state (``multidb.pinning``)      (nothing)
 ``health``           down, hung and lagging databases                  (nothing)
 ``replica_sets``     ``REPLICA_DATABASES``; which alias replicates     (nothing)
@@ -113,6 +116,9 @@ System checks
 ``routers.E060-E062``  ``DATABASE_WAREHOUSE`` malformed, or naming a missing
                        alias or app
 ``routers.W063``       the warehouse's reader isn't a test mirror of its owner
+``routers.E070-E071``  ``DATABASE_READ_ONLY`` naming a missing alias; a managed
+                       model routed to a read-only alias
+``routers.W072``       ``DATABASE_READ_ONLY`` set, but no ``ReadOnlyRouter``
 =====================  =========================================================
 
 Switching from django-multidb-router

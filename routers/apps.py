@@ -25,6 +25,7 @@ MODULES = (
     "middleware",
     "degraded",
     "warehouse",
+    "read_only",
 )
 
 

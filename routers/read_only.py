@@ -1,0 +1,194 @@
+"""Databases the site reads and never writes: a write through the ORM fails before any SQL.
+
+For a database another system owns (an ERP, a stock system)::
+
+    DATABASE_ROUTERS = ["routers.read_only.ReadOnlyRouter", ...]  # first
+    DATABASE_READ_ONLY = ["legacy"]                                 # the aliases
+
+The router asks the routers after it where a model lives. A write routed to a
+read-only alias raises ``ReadOnlyDatabaseError``, naming the model and the
+alias, before Django builds any SQL; reads pass, with the reason ``read-only
+database`` for the trace; and ``allow_migrate`` is False there, so
+``migrate`` never creates a table or a ``django_migrations`` row in it.
+
+``allow_writes("legacy")`` lets writes through inside a block (a context
+manager and a decorator), for the code that builds test data. It is per
+context (``contextvars``), so it holds in this thread or task only, and it
+never depends on a global flag such as ``settings.TESTING``: a process that
+sets one can't disarm the guard. It lifts this guard only: a database that
+refuses writes itself (a role with ``SELECT`` only, a read-only connection)
+still refuses them. A write that names its database with ``.using()`` never
+asks a router; those two guards are what stops it.
+
+With ``apps.py`` and the package in ``INSTALLED_APPS``, ``manage.py check``
+reports ``routers.E070`` (an alias not in ``DATABASES``), ``routers.E071``
+(a managed model routed to a read-only alias: its table is the owner's to
+define) and ``routers.W072`` (``DATABASE_READ_ONLY`` without the router).
+
+Copy with: ``explain.py``.
+"""
+
+from collections.abc import Iterable
+from contextlib import ContextDecorator
+from contextvars import ContextVar
+from functools import cache
+
+from django.conf import settings
+from django.core import checks
+from django.core.signals import setting_changed
+from django.db import router
+from django.db.utils import DatabaseError
+from django.dispatch import receiver
+
+from .explain import explain
+
+__all__ = [
+    "ReadOnlyDatabaseError",
+    "ReadOnlyRouter",
+    "allow_writes",
+    "check_read_only",
+    "read_only_aliases",
+]
+
+_allowed: ContextVar[frozenset[str]] = ContextVar("read_only_writes_allowed", default=frozenset())
+
+
+class ReadOnlyDatabaseError(DatabaseError):
+    """A write was routed to a database that is read-only."""
+
+    def __init__(self, model, alias: str):
+        self.model, self.alias = model, alias
+        super().__init__(
+            f"{model._meta.label} is in {alias!r}, a read-only database (DATABASE_READ_ONLY): "
+            "the write was refused before any SQL ran."
+        )
+
+
+@cache
+def read_only_aliases() -> frozenset[str]:
+    """Return ``DATABASE_READ_ONLY`` as a set of aliases."""
+    aliases = getattr(settings, "DATABASE_READ_ONLY", ())
+    return frozenset([aliases] if isinstance(aliases, str) else aliases)
+
+
+@receiver(setting_changed)
+def _clear_cache(*, setting, **kwargs):
+    if setting == "DATABASE_READ_ONLY":
+        read_only_aliases.cache_clear()
+
+
+class allow_writes(ContextDecorator):
+    """Let ORM writes reach *aliases* inside the block: ``with allow_writes("legacy"):``."""
+
+    def __init__(self, *aliases: str):
+        self.aliases = frozenset(aliases)
+        self._tokens = []
+
+    def __enter__(self):
+        self._tokens.append(_allowed.set(_allowed.get() | self.aliases))
+        return self
+
+    def __exit__(self, *exc_info):
+        _allowed.reset(self._tokens.pop())
+        return False
+
+
+def writes_allowed(alias: str) -> bool:
+    return alias in _allowed.get()
+
+
+class ReadOnlyRouter:
+    """Writes routed to a read-only alias raise; reads pass; nothing is migrated there."""
+
+    def db_for_read(self, model, **hints):
+        """Reads of a read-only database pass, with their reason."""
+        alias = self._ask("db_for_read", model, hints)
+        if alias in read_only_aliases():
+            return explain(alias, "read-only database")
+        return None
+
+    def db_for_write(self, model, **hints):
+        """A write to a read-only database raises, unless inside ``allow_writes``."""
+        alias = self._ask("db_for_write", model, hints)
+        if alias in read_only_aliases():
+            if not writes_allowed(alias):
+                raise ReadOnlyDatabaseError(model, alias)
+            return explain(alias, "read-only database, writes allowed in this block")
+        return None
+
+    def allow_migrate(self, db, app_label, model_name=None, **hints):
+        """A read-only database gets no table, and no record of migrations."""
+        return False if db in read_only_aliases() else None
+
+    def _ask(self, method: str, model, hints) -> str | None:
+        """The alias the routers after this one choose for *model*, or None."""
+        for other in _routers_after(self):
+            answer = getattr(other, method, None)
+            alias = answer(model, **hints) if answer else None
+            if alias:
+                return alias
+        return None
+
+
+def _routers_after(this) -> Iterable:
+    """The routers listed after *this* that decide for themselves.
+
+    A router with ``primary_for`` (the replica routers) asks the others where
+    a model is written, this one included: asking it back would go round in
+    circles, and it would answer what the others say anyway.
+    """
+    # django.db.router.routers: the instances Django consults, in order
+    # (undocumented; tests/routers/test_django_internals.py watches it).
+    routers = router.routers
+    installed = any(isinstance(candidate, ReadOnlyRouter) for candidate in routers)
+    later = not installed  # the system check asks every router when this one isn't listed
+    for candidate in routers:
+        if later and not hasattr(candidate, "primary_for"):
+            yield candidate
+        later = later or isinstance(candidate, ReadOnlyRouter)
+
+
+def ready() -> None:
+    """Register this module's system check (called from ``apps.py``)."""
+    checks.register(check_read_only, "routers")
+
+
+def check_read_only(app_configs=None, **kwargs):
+    """Report read-only aliases that don't exist, and managed models routed to one."""
+    from django.apps import apps
+
+    errors = []
+    for alias in sorted(read_only_aliases()):
+        if alias not in settings.DATABASES:
+            errors.append(
+                checks.Error(
+                    f"DATABASE_READ_ONLY names {alias!r}, which is not in DATABASES.",
+                    hint=f"Add {alias!r} to DATABASES, or remove it from DATABASE_READ_ONLY.",
+                    id="routers.E070",
+                )
+            )
+    if errors or not read_only_aliases():
+        return errors
+    if not any(isinstance(candidate, ReadOnlyRouter) for candidate in router.routers):
+        errors.append(
+            checks.Warning(
+                "DATABASE_READ_ONLY is set, but DATABASE_ROUTERS has no ReadOnlyRouter, so "
+                "ORM writes to those databases aren't refused before they reach them.",
+                hint=f"Put '{__name__}.ReadOnlyRouter' first in DATABASE_ROUTERS.",
+                id="routers.W072",
+            )
+        )
+    asker = ReadOnlyRouter()  # the routers' answer without connecting to anything
+    for model in apps.get_models():
+        alias = asker._ask("db_for_read", model, {})
+        if alias in read_only_aliases() and model._meta.managed:
+            errors.append(
+                checks.Error(
+                    f"{model._meta.label} is routed to {alias!r}, a read-only database, but is "
+                    "managed: migrate would try to create its table there.",
+                    hint="Set managed = False in its Meta: the database's owner defines it.",
+                    obj=model,
+                    id="routers.E071",
+                )
+            )
+    return errors
