@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, ProgrammingError, connections
 from django.utils.dateparse import parse_datetime
 
 from routers.explain import explain
@@ -297,9 +297,15 @@ def _fetch(report: str, sql: str, params=None) -> list[tuple]:
 
 
 def _missing_objects(error: DatabaseError) -> bool:
+    """A reporting object that doesn't exist yet; not a server that can't be reached.
+
+    The second is the degraded-mode page's (503), and on PostgreSQL a missing
+    database is a connection failure (OperationalError), not this.
+    """
     text = str(error).lower()
-    # A server that can't be reached is not this: the degraded-mode page answers it (503).
-    return any(sign in text for sign in ("no such table", "does not exist"))
+    return "no such table" in text or (
+        isinstance(error, ProgrammingError) and "does not exist" in text
+    )
 
 
 def _date(value) -> date:
