@@ -28,6 +28,10 @@ because Unix socket paths are limited to about 107 bytes). Ports start at
 ``pg_config --bindir`` or ``/usr/lib/postgresql/<newest>/bin``. Run as root,
 the servers run as the ``postgres`` OS user, since PostgreSQL refuses root.
 
+Running the servers (binaries, ``pg_ctl``, ``psql``) is scripts/pg_processes.py's part,
+the warehouse's subscriptions scripts/pg_warehouse.py's. Both are loaded by path, and the
+process helpers are re-exported here (``run``, ``psql``, ``TOPOLOGY_DIR``...).
+
 Standard library only, so it runs before any virtualenv exists.
 """
 
@@ -38,7 +42,6 @@ import os
 import secrets
 import shlex
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -48,31 +51,49 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 ROLES_SQL = REPO / "docker" / "postgres" / "roles.sql"
 REFUSE_READONLY_HBA = REPO / "docker" / "postgres" / "hba-refuse-readonly.conf"
+PROCESSES_SCRIPT = Path(__file__).resolve().with_name("pg_processes.py")
 WAREHOUSE_SCRIPT = Path(__file__).resolve().with_name("pg_warehouse.py")
-TOPOLOGY_DIR = Path(os.environ.get("PG_TOPOLOGY_DIR", "/tmp/multidb-pg"))
 BASE_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
 DB_NAME = "multidb"
 SLOT = "replica_slot"
-INSTALL_HINT = "install PostgreSQL's server package (Debian: apt-get install -y postgresql)"
 
-# Throwaway data: durability settings off, except synchronous_commit, which
-# keeps commit-to-standby delivery in milliseconds instead of WAL-writer delay.
-# wal_level = logical: the sources publish to the warehouse (the standby, a
-# physical copy, streams the same either way).
-SERVER_CONF = """
-listen_addresses = '127.0.0.1'
-unix_socket_directories = '{socket_dir}'
-port = {port}
-fsync = off
-full_page_writes = off
-synchronous_commit = on
-wal_level = logical
-max_wal_senders = 10
-max_replication_slots = 10
-hot_standby = on
-hot_standby_feedback = on
-max_connections = 100
-"""
+
+def load_script(path: Path):
+    """Load a sibling script by path: scripts/ is no package, nor always on sys.path."""
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_warehouse():
+    """Load scripts/pg_warehouse.py by path (see load_script)."""
+    return load_script(WAREHOUSE_SCRIPT)
+
+
+# The siblings. Neither imports anything of this module: the warehouse's calls
+# each get a warehouse.Context with the servers, passwords and psql to use. The
+# process helpers are re-exported: tests and benchmarks call topology.run, .psql...
+processes = load_script(PROCESSES_SCRIPT)
+warehouse = load_warehouse()
+TOPOLOGY_DIR = processes.TOPOLOGY_DIR
+INSTALL_HINT = processes.INSTALL_HINT
+TopologyError = processes.TopologyError
+find_bindir = processes.find_bindir
+missing_binaries = processes.missing_binaries
+prepare_dir = processes.prepare_dir
+as_server_user = processes.as_server_user
+run = processes.run
+pg_ctl = processes.pg_ctl
+start = processes.start
+is_running = processes.is_running
+stop_leftover = processes.stop_leftover
+psql_command = processes.psql_command
+psql = processes.psql
+psql_file = processes.psql_file
+SERVER_CONF = processes.SERVER_CONF
+ensure_logical_wal = processes.ensure_logical_wal
+
 # The standby's rules; every other server puts REFUSE_READONLY_HBA's first.
 HBA_CONF = """
 local   all          all                        trust
@@ -111,108 +132,6 @@ WAREHOUSE = BY_NAME["analytics"]
 SECRET_NAMES = ("app", "readonly", "replication", "analytics_reader")
 
 
-class TopologyError(Exception):
-    """A step failed; the message says which and why."""
-
-
-def find_bindir() -> Path | None:
-    """Return the directory of pg_ctl, initdb and friends, or None."""
-    if os.environ.get("PG_BINDIR"):  # explicit: the only place to look
-        candidate = Path(os.environ["PG_BINDIR"])
-        return candidate if (candidate / "initdb").exists() else None
-    candidates = []
-    if pg_config := shutil.which("pg_config"):
-        result = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
-        candidates.append(Path(result.stdout.strip()))
-    versions = (
-        sorted(
-            Path("/usr/lib/postgresql").glob("*/bin"),
-            key=lambda p: int(p.parent.name),
-            reverse=True,
-        )
-        if Path("/usr/lib/postgresql").is_dir()
-        else []
-    )
-    candidates.extend(versions)
-    for candidate in candidates:
-        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
-            return candidate
-    return None
-
-
-def as_server_user() -> list[str]:
-    """Command prefix that runs a server binary as a non-root user."""
-    return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-
-
-def run(cmd: list, *, env: dict | None = None, check=True) -> subprocess.CompletedProcess:
-    """Run *cmd* with stdin closed and output captured (no inherited pipes kept open)."""
-    result = subprocess.run(
-        [str(part) for part in cmd],
-        cwd=TOPOLOGY_DIR if TOPOLOGY_DIR.exists() else "/",
-        env={**os.environ, **(env or {})},
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        close_fds=True,
-        check=False,
-    )
-    if check and result.returncode != 0:
-        raise TopologyError(f"{' '.join(map(str, cmd))} failed:\n{result.stderr or result.stdout}")
-    return result
-
-
-def pg_ctl(bindir: Path, server: Server, *args, check=True) -> subprocess.CompletedProcess:
-    """Run ``pg_ctl -D <data dir> *args`` as the server's OS user."""
-    return run([*as_server_user(), bindir / "pg_ctl", "-D", server.data_dir, *args], check=check)
-
-
-def start(bindir: Path, server: Server, *, attempts: int = 5) -> None:
-    """Start *server*, retrying while its port is briefly taken.
-
-    The ports sit in Linux's ephemeral range (32768-60999), so a client
-    connection elsewhere can hold one for a moment: then the postmaster logs
-    "Address already in use" and a retry a moment later succeeds.
-    """
-    for attempt in range(attempts):
-        # The log file takes the server's output; with stdout/stderr captured
-        # and fds closed, a caller piping this script still sees EOF when it exits.
-        result = pg_ctl(
-            bindir, server, "-l", server.log_file, "-w", "-t", "60", "start", check=False
-        )
-        if result.returncode == 0:
-            return
-        log = server.log_file.read_text() if server.log_file.exists() else ""
-        if "Address already in use" not in log or attempt == attempts - 1:
-            raise TopologyError(
-                f"{server.name} did not start; see {server.log_file}:\n{log[-800:]}"
-            )
-        time.sleep(0.5)
-
-
-def is_running(bindir: Path, server: Server) -> bool:
-    if not server.data_dir.exists():
-        return False
-    return pg_ctl(bindir, server, "status", check=False).returncode == 0
-
-
-def psql_command(bindir: Path, server: Server, *args, database="postgres") -> list:
-    """``psql`` as the superuser over the Unix socket, stopping at the first error."""
-    connect = ["-h", TOPOLOGY_DIR, "-p", server.port, "-U", "postgres", "-d", database]
-    return [bindir / "psql", *connect, "-X", "-v", "ON_ERROR_STOP=1", *args]
-
-
-def psql(bindir: Path, server: Server, sql: str, *, database="postgres") -> str:
-    """Run *sql* as the superuser over the Unix socket and return the output."""
-    return run(psql_command(bindir, server, "-Atq", "-c", sql, database=database)).stdout.strip()
-
-
-def psql_file(bindir: Path, server: Server, path: Path, variables: dict, *, database="postgres"):
-    """Run the SQL file *path* as the superuser, with *variables* as psql variables."""
-    flags = [part for name, value in variables.items() for part in ("-v", f"{name}={value}")]
-    run(psql_command(bindir, server, "-q", *flags, "-f", path, database=database))
-
-
 def load_secrets() -> dict[str, str]:
     """The topology's passwords; a topology from before a role existed gets one for it."""
     path = TOPOLOGY_DIR / "secrets.json"
@@ -223,13 +142,6 @@ def load_secrets() -> dict[str, str]:
         path.write_text(json.dumps(values))
         path.chmod(0o600)
     return values
-
-
-def prepare_dir() -> None:
-    TOPOLOGY_DIR.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() == 0:
-        shutil.chown(TOPOLOGY_DIR, "postgres", "postgres")
-    TOPOLOGY_DIR.chmod(0o755)
 
 
 def hba_rules(server: Server) -> str:
@@ -250,19 +162,6 @@ def configure_and_start(bindir: Path, server: Server) -> None:
     else:
         start(bindir, server)
     ensure_logical_wal(bindir, server)
-
-
-def ensure_logical_wal(bindir: Path, server: Server) -> None:
-    """Restart *server* with ``wal_level = logical`` if it runs with less.
-
-    A data directory made before the warehouse existed says ``replica``; the
-    setting takes a restart, after which a standby reconnects on its own.
-    """
-    if psql(bindir, server, "SHOW wal_level") == "logical":
-        return
-    psql(bindir, server, "ALTER SYSTEM SET wal_level = logical")
-    pg_ctl(bindir, server, "-m", "fast", "-w", "-t", "60", "stop")
-    start(bindir, server)
 
 
 def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
@@ -399,19 +298,6 @@ def down(bindir: Path | None) -> None:
     shutil.rmtree(TOPOLOGY_DIR, ignore_errors=True)
 
 
-def stop_leftover(server: Server) -> None:
-    """Kill a postmaster that pg_ctl couldn't stop (e.g. one left SIGSTOPped by a test)."""
-    pid_file = server.data_dir / "postmaster.pid"
-    if not pid_file.exists():
-        return
-    try:
-        pid = int(pid_file.read_text().split()[0])
-        os.kill(pid, signal.SIGCONT)
-        os.kill(pid, signal.SIGKILL)
-    except (ValueError, IndexError, ProcessLookupError, PermissionError):
-        pass
-
-
 def status(bindir: Path, database: str = DB_NAME) -> int:
     down_count = 0
     for server in SERVERS:
@@ -505,35 +391,6 @@ def run_with_topology(bindir: Path, command: list[str]) -> int:
     finally:
         down(bindir)
         print("PostgreSQL topology is down", flush=True)
-
-
-def missing_binaries() -> int:
-    ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-    banner = "!" * 78
-    print(
-        f"{banner}\nPostgreSQL server binaries not found (initdb, pg_ctl): the real Postgres "
-        f"topology can't run, so the Postgres test run is SKIPPED.\nTo enable it: {INSTALL_HINT}"
-        f", or set PG_BINDIR.\n{banner}",
-        file=sys.stderr,
-    )
-    return 1 if ci else 0
-
-
-def load_warehouse():
-    """Load scripts/pg_warehouse.py by path.
-
-    scripts/ is no package, and this module runs as a script or is itself
-    loaded by path (tests/postgres/servers.py), so ``import`` can't find it.
-    """
-    spec = importlib.util.spec_from_file_location("pg_warehouse", WAREHOUSE_SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-# The warehouse's half of the topology. It imports nothing of this module:
-# each call gets a warehouse.Context with the servers, passwords and psql to use.
-warehouse = load_warehouse()
 
 
 if __name__ == "__main__":
