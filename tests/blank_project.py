@@ -179,3 +179,14 @@ def describe(finished: subprocess.CompletedProcess) -> str:
     return (
         f"exit {finished.returncode}\n--- stdout\n{finished.stdout}\n--- stderr\n{finished.stderr}"
     )
+
+
+def checked(project, *expected_ids):
+    """``manage.py check`` passes; its output names exactly *expected_ids* (warnings)."""
+    finished = project.manage("check")
+    assert finished.returncode == 0, describe(finished)
+    output = finished.stdout + finished.stderr
+    for message_id in expected_ids:
+        assert message_id in output, describe(finished)
+    if not expected_ids:
+        assert "no issues" in output, describe(finished)

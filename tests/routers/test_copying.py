@@ -16,7 +16,7 @@ import shutil
 
 import pytest
 
-from tests.blank_project import BlankProject, describe
+from tests.blank_project import checked, describe
 
 pytestmark = pytest.mark.sqlite_only  # blank projects on SQLite files: vendor-independent
 
@@ -30,22 +30,6 @@ REPLICAS = {
     "REPLICA_DATABASES": ["replica"],
     "MULTIDB_REPLICA_LAG_INTERVAL": 0,
 }
-
-
-@pytest.fixture
-def project(tmp_path):
-    return BlankProject(tmp_path / "site")
-
-
-def checked(project, *expected_ids):
-    """``manage.py check`` passes; its output names exactly *expected_ids* (warnings)."""
-    finished = project.manage("check")
-    assert finished.returncode == 0, describe(finished)
-    output = finished.stdout + finished.stderr
-    for message_id in expected_ids:
-        assert message_id in output, describe(finished)
-    if not expected_ids:
-        assert "no issues" in output, describe(finished)
 
 
 def with_replica_snapshot(project):
@@ -356,128 +340,3 @@ def test_apps_alone_loads_and_skips_the_modules_that_were_not_copied(project):
     project.database("default")
     project.write()
     checked(project)
-
-
-def test_warehouse_reads_through_the_reader_and_writes_through_the_owner(project):
-    assert project.copy("warehouse") == ["apps", "explain", "warehouse"]
-    default = project.database("default")
-    owner = project.database("owner", name="warehouse.sqlite3")
-    project.database("reader", name="warehouse.sqlite3", read_only=True)
-    project.databases["reader"]["TEST"] = {"MIRROR": "owner"}
-    project.write(
-        DATABASE_ROUTERS=["dbkit.warehouse.WarehouseRouter"],
-        DATABASE_WAREHOUSE={"APPS": ["things"], "READ": "reader", "WRITE": "owner"},
-    )
-    checked(project)
-
-    result = project.run(
-        """
-        from django.db import DatabaseError, connections
-        from things.models import Thing
-
-        Thing.objects.create(name="report")
-        thing = Thing.objects.get()
-        result["read_from"] = thing._state.db
-        try:
-            with connections["reader"].cursor() as cursor:
-                cursor.execute("DELETE FROM things_thing")
-        except DatabaseError as error:
-            result["refused"] = str(error)
-        """,
-        migrate=("default", "owner"),
-    )
-    assert result["read_from"] == "reader"
-    assert "readonly" in result["refused"].replace(" ", "")
-    assert project.rows(owner, "SELECT name FROM things_thing") == [("report",)]
-    assert "things_thing" not in project.tables(default)
-    assert "people_person" not in project.tables(owner)
-
-
-def test_warehouse_checks_run_in_the_copy(project):
-    """A reader that isn't the owner's test mirror warns; an alias not in DATABASES is an error."""
-    project.copy("warehouse")
-    project.database("default")
-    project.database("owner")
-    project.write(
-        DATABASE_ROUTERS=["dbkit.warehouse.WarehouseRouter"],
-        DATABASE_WAREHOUSE={"APPS": ["things"], "READ": "default", "WRITE": "owner"},
-    )
-    finished = project.manage("check")
-    assert "routers.W063" in finished.stderr, describe(finished)
-    project.write(
-        DATABASE_ROUTERS=["dbkit.warehouse.WarehouseRouter"],
-        DATABASE_WAREHOUSE={"APPS": ["things"], "READ": "nowhere", "WRITE": "owner"},
-    )
-    finished = project.manage("check")
-    assert finished.returncode == 1 and "routers.E061" in finished.stderr, describe(finished)
-
-
-READ_ONLY = {
-    "DATABASE_ROUTERS": ["dbkit.read_only.ReadOnlyRouter", "dbkit.app_label.AppLabelRouter"],
-    "DATABASE_ROUTING_RULES": {"things": "other"},
-    "DATABASE_RELATIONS": [("other", "default")],
-    "DATABASE_READ_ONLY": ["other"],
-}
-
-
-def test_read_only_refuses_orm_writes_until_allowed_and_reads_pass(project):
-    assert project.copy("read_only") == ["apps", "explain", "read_only"]
-    project.copy("app_label")
-    project.database("default")
-    other = project.database("other")
-    project.write(**READ_ONLY)
-    project.rows(
-        other, "CREATE TABLE things_thing (id integer PRIMARY KEY, name text, owner_id int)"
-    )
-    project.rows(other, "INSERT INTO things_thing (name) VALUES ('from the owner')")
-
-    result = project.run(
-        """
-        from dbkit.read_only import ReadOnlyDatabaseError, allow_writes
-        from things.models import Thing
-
-        try:
-            Thing.objects.create(name="refused")
-        except ReadOnlyDatabaseError as error:
-            result["refused"] = str(error)
-        thing = Thing.objects.get()
-        try:
-            thing.delete()
-        except ReadOnlyDatabaseError:
-            result["delete_refused"] = True
-        result["read"] = [thing.name, thing._state.db]
-
-        @allow_writes("other")
-        def build():
-            Thing.objects.create(name="test data")
-
-        build()
-        try:
-            Thing.objects.create(name="after the block")
-        except ReadOnlyDatabaseError:
-            result["refused_again"] = True
-        """,
-        migrate=("default",),
-    )
-    assert "things.Thing is in 'other', a read-only database" in result["refused"]
-    assert result["delete_refused"] and result["refused_again"]
-    assert result["read"] == ["from the owner", "other"]
-    assert project.rows(other, "SELECT name FROM things_thing ORDER BY id") == [
-        ("from the owner",),
-        ("test data",),
-    ]
-
-
-def test_read_only_checks_run_in_the_copy(project):
-    """A managed model routed to a read-only alias is E071; an unknown alias is E070."""
-    project.copy("read_only")
-    project.copy("app_label")
-    project.database("default")
-    project.database("other")
-    project.write(**READ_ONLY)
-    finished = project.manage("check")
-    assert finished.returncode == 1 and "routers.E071" in finished.stderr, describe(finished)
-    assert "things.Thing" in finished.stderr
-    project.write(**{**READ_ONLY, "DATABASE_READ_ONLY": ["nowhere"]})
-    finished = project.manage("check")
-    assert finished.returncode == 1 and "routers.E070" in finished.stderr, describe(finished)
