@@ -11,6 +11,7 @@ import time
 import pytest
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from tests import legacy
 from tests.support import in_ci
 
 PG_HOW = (
@@ -33,6 +34,7 @@ def pytest_report_header(config):
 def pytest_collection_modifyitems(config, items):
     from django.db import connections
 
+    legacy.check_aliases(items)
     vendor = connections["default"].vendor
     for item in items:
         if "postgres" in item.keywords and vendor != "postgresql":
@@ -50,6 +52,13 @@ def pytest_sessionfinish(session, exitstatus):
             red=True,
         )
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The test databases, and the legacy one built from its owner's SQL (tests/legacy.py)."""
+    with django_db_blocker.unblock():
+        legacy.load_once()
 
 
 @pytest.fixture

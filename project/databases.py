@@ -5,6 +5,12 @@ default: one SQLite file per alias under ``var/``. The ``replica`` alias, when
 ``DATABASE_URL_REPLICA`` is unset, is a read-only connection to whatever
 ``default`` is, so routing to it is real and any write through it fails.
 
+``legacy`` is a database another system owns (apps/legacy), always opened
+read-only; ``legacy_owner`` is the same database as its owner, when
+``DATABASE_URL_LEGACY_OWNER`` gives that role's URL (the tests build their
+legacy test database through it); unset, it is ``legacy`` again, read-only.
+Django migrates neither (``DATABASE_READ_ONLY``, routers/read_only.py).
+
 A malformed URL doesn't raise here: the alias gets Django's dummy backend and
 the problem is returned, so ``manage.py check`` (``project.E001``) and the WSGI
 and ASGI start-up report every bad variable by name at once. Malformed
@@ -40,8 +46,16 @@ REPLICA_VARIABLES = {
 READER_VARIABLES = {
     "analytics": ("DATABASE_URL_ANALYTICS", "analytics_owner"),
 }
+# read-only alias -> (variable, the owner's alias, the owner's variable): a
+# database another system owns. The site reads it; only its owner writes it.
+READ_ONLY_VARIABLES = {
+    "legacy": ("DATABASE_URL_LEGACY", "legacy_owner", "DATABASE_URL_LEGACY_OWNER"),
+}
 # The embedded file of an alias, when it isn't <alias>.sqlite3.
-EMBEDDED_FILES = {"analytics_owner": "analytics.sqlite3"}
+EMBEDDED_FILES = {
+    "analytics_owner": "analytics.sqlite3",
+    "legacy_owner": "legacy.sqlite3",  # manage.py load_demo builds it, as its owner
+}
 # The analytics reader sees the reporting schema first; its role has the same
 # search_path (docker/postgres/analytics/roles.sql), this covers any other role.
 READER_SEARCH_PATH = "-c search_path=analytics"
@@ -121,7 +135,53 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
         if problem:
             problems.append(problem)
         databases[alias] = config
+    for alias, (variable, owner, owner_variable) in READ_ONLY_VARIABLES.items():
+        configs, problem = _owned_elsewhere(
+            env, alias, variable, owner, owner_variable, var_dir=var_dir
+        )
+        databases.update(configs)
+        if problem:
+            problems.append(problem)
     return databases, problems
+
+
+def _owned_elsewhere(env, alias, variable, owner, owner_variable, *, var_dir):
+    """Return ``({alias: ..., owner: ...}, problem)`` for a database another system owns.
+
+    *alias* is always read-only. *owner* is the owner's URL when given, else
+    *alias*'s settings again; on the embedded default, the file itself. Its
+    test database is made without migrations (there are none, and it gets no
+    ``django_migrations`` table); *alias*'s tests read it (``TEST["MIRROR"]``).
+    """
+    url = env.str(variable, default="").strip()
+    owner_url = env.str(owner_variable, default="").strip()
+    if owner_url and not url:
+        problem = UrlProblem(
+            owner_variable,
+            owner,
+            f"{owner_variable} is set but {variable} is not: the site reads {alias!r} "
+            "through its own read-only role's URL.",
+            hint=f"Set {variable} to the reader's URL on the same server, or unset both.",
+        )
+        return {alias: _dummy(), owner: _dummy()}, problem
+    if not url:
+        owner_config = _embedded_sqlite(var_dir / EMBEDDED_FILES[owner])
+        config = _read_only(owner_config)
+    else:
+        config, problem = _parse(url, variable=variable, alias=alias)
+        if problem:
+            return {alias: config, owner: _dummy()}, problem
+        config = _read_only(_with_defaults(config))
+        owner_config = config
+        if owner_url:
+            owner_config, problem = _parse(owner_url, variable=owner_variable, alias=owner)
+            if problem:
+                return {alias: config, owner: owner_config}, problem
+            _with_defaults(owner_config)
+    # Made on its own: its test database waits for no other (``default`` is the
+    # one Django otherwise makes first).
+    owner_config = {**owner_config, "TEST": {"MIGRATE": False, "DEPENDENCIES": []}}
+    return {alias: {**config, "TEST": {"MIRROR": owner}}, owner: owner_config}, None
 
 
 def _reader(env, variable, *, alias, owner, owner_config) -> tuple[dict, UrlProblem | None]:

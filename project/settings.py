@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.shop",
     "apps.notes",
     "apps.analytics",
+    "apps.legacy",
 ]
 
 MIDDLEWARE = [
@@ -108,7 +109,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Order matters: the first router with an opinion wins. See routers/__init__.py.
 # The replica router asks the app-label router below it for each model's primary.
 # The warehouse router answers for the analytics app alone, so it can go first.
+# The read-only router goes before all: it asks the others where a model lives
+# and refuses ORM writes that would land on a read-only database.
 DATABASE_ROUTERS = [
+    "routers.read_only.ReadOnlyRouter",
     "routers.warehouse.WarehouseRouter",
     "routers.replica.PinningReplicaRouter",
     "routers.app_label.AppLabelRouter",
@@ -116,12 +120,16 @@ DATABASE_ROUTERS = [
 # primary -> its replicas (or {alias: weight}). routers/replica.py lists the forms.
 REPLICA_DATABASES = {"default": ["replica"]}
 # app label -> alias. Apps not listed live in "default".
-DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}
+DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db", "legacy": "legacy"}
 # Pairs of databases whose rows may reference each other (a post's author).
 DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
 # The analytics warehouse (apps/analytics, routers/warehouse.py): the site reads
 # it as a role that can only read; migrations and refreshes use the owner's alias.
 DATABASE_WAREHOUSE = {"APPS": ["analytics"], "READ": "analytics", "WRITE": "analytics_owner"}
+# The legacy stock system (apps/legacy): never written through the ORM, never
+# migrated. Inside allow_writes("legacy"), which only tests use, its reads and
+# writes go to legacy_owner, the same database as the role that owns it.
+DATABASE_READ_ONLY = {"legacy": "legacy_owner"}
 
 # Read-your-writes (routers/pinning.py). Defaults match django-multidb-router:
 # https://github.com/jbalogh/django-multidb-router#pinningreplicarouter

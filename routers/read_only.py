@@ -4,6 +4,7 @@ For a database another system owns (an ERP, a stock system)::
 
     DATABASE_ROUTERS = ["routers.read_only.ReadOnlyRouter", ...]  # first
     DATABASE_READ_ONLY = ["legacy"]                                 # the aliases
+    DATABASE_READ_ONLY = {"legacy": "legacy_owner"}                 # or: where allowed writes go
 
 The router asks the routers after it where a model lives. A write routed to a
 read-only alias raises ``ReadOnlyDatabaseError``, naming the model and the
@@ -12,13 +13,17 @@ database`` for the trace; and ``allow_migrate`` is False there, so
 ``migrate`` never creates a table or a ``django_migrations`` row in it.
 
 ``allow_writes("legacy")`` lets writes through inside a block (a context
-manager and a decorator), for the code that builds test data. It is per
-context (``contextvars``), so it holds in this thread or task only, and it
-never depends on a global flag such as ``settings.TESTING``: a process that
-sets one can't disarm the guard. It lifts this guard only: a database that
-refuses writes itself (a role with ``SELECT`` only, a read-only connection)
-still refuses them. A write that names its database with ``.using()`` never
-asks a router; those two guards are what stops it.
+manager and a decorator), for the code that builds test data. In the mapping
+form they go to the alias it names, a connection to the same database as a role
+that may write (``legacy_owner``), and so do the block's reads, so the block
+reads back what it wrote; both aliases are read-only to the ORM outside it, and
+neither is migrated. It is per context (``contextvars``), so it holds in this
+thread or task only, and it never depends on a global flag such as
+``settings.TESTING``: a process that sets one can't disarm the guard. It
+lifts this guard only: a database that refuses writes itself (a role with
+``SELECT`` only, a read-only connection) still refuses them. A write that
+names its database with ``.using()`` never asks a router; those two guards
+are what stops it.
 
 With ``apps.py`` and the package in ``INSTALLED_APPS``, ``manage.py check``
 reports ``routers.E070`` (an alias not in ``DATABASES``), ``routers.E071``
@@ -28,7 +33,7 @@ define) and ``routers.W072`` (``DATABASE_READ_ONLY`` without the router).
 Copy with: ``explain.py``.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from contextlib import ContextDecorator
 from contextvars import ContextVar
 from functools import cache
@@ -50,6 +55,7 @@ __all__ = [
     "read_only_aliases",
 ]
 
+ALLOWED_REASON = "read-only database, writes allowed in this block"
 _allowed: ContextVar[frozenset[str]] = ContextVar("read_only_writes_allowed", default=frozenset())
 
 
@@ -65,16 +71,25 @@ class ReadOnlyDatabaseError(DatabaseError):
 
 
 @cache
+def _write_aliases() -> dict[str, str]:
+    """Each read-only alias -> the alias its writes go to inside ``allow_writes``."""
+    value = getattr(settings, "DATABASE_READ_ONLY", ())
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, Mapping):
+        return {**{target: target for target in value.values()}, **value}
+    return {alias: alias for alias in value}
+
+
 def read_only_aliases() -> frozenset[str]:
-    """Return ``DATABASE_READ_ONLY`` as a set of aliases."""
-    aliases = getattr(settings, "DATABASE_READ_ONLY", ())
-    return frozenset([aliases] if isinstance(aliases, str) else aliases)
+    """Return every alias ``DATABASE_READ_ONLY`` names, write aliases included."""
+    return frozenset(_write_aliases())
 
 
 @receiver(setting_changed)
 def _clear_cache(*, setting, **kwargs):
     if setting == "DATABASE_READ_ONLY":
-        read_only_aliases.cache_clear()
+        _write_aliases.cache_clear()
 
 
 class allow_writes(ContextDecorator):
@@ -94,27 +109,31 @@ class allow_writes(ContextDecorator):
 
 
 def writes_allowed(alias: str) -> bool:
-    return alias in _allowed.get()
+    """Whether an ``allow_writes`` block around this code names *alias*, or a reader of it."""
+    allowed = _allowed.get()
+    return alias in allowed or any(_write_aliases().get(name) == alias for name in allowed)
 
 
 class ReadOnlyRouter:
     """Writes routed to a read-only alias raise; reads pass; nothing is migrated there."""
 
     def db_for_read(self, model, **hints):
-        """Reads of a read-only database pass, with their reason."""
+        """Reads of a read-only database pass; inside ``allow_writes`` they follow the writes."""
         alias = self._ask("db_for_read", model, hints)
-        if alias in read_only_aliases():
-            return explain(alias, "read-only database")
-        return None
+        if alias not in read_only_aliases():
+            return None
+        if writes_allowed(alias):
+            return explain(_write_aliases()[alias], ALLOWED_REASON)
+        return explain(alias, "read-only database")
 
     def db_for_write(self, model, **hints):
         """A write to a read-only database raises, unless inside ``allow_writes``."""
         alias = self._ask("db_for_write", model, hints)
-        if alias in read_only_aliases():
-            if not writes_allowed(alias):
-                raise ReadOnlyDatabaseError(model, alias)
-            return explain(alias, "read-only database, writes allowed in this block")
-        return None
+        if alias not in read_only_aliases():
+            return None
+        if not writes_allowed(alias):
+            raise ReadOnlyDatabaseError(model, alias)
+        return explain(_write_aliases()[alias], ALLOWED_REASON)
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         """A read-only database gets no table, and no record of migrations."""
@@ -163,13 +182,17 @@ def check_read_only(app_configs=None, **kwargs):
             errors.append(
                 checks.Error(
                     f"DATABASE_READ_ONLY names {alias!r}, which is not in DATABASES.",
-                    hint=f"Add {alias!r} to DATABASES, or remove it from DATABASE_READ_ONLY.",
+                    hint=f"Add {alias!r} to DATABASES, or take it out of DATABASE_READ_ONLY.",
                     id="routers.E070",
                 )
             )
     if errors or not read_only_aliases():
         return errors
-    if not any(isinstance(candidate, ReadOnlyRouter) for candidate in router.routers):
+    try:
+        routers = router.routers
+    except ImportError:
+        return errors  # Django's check reports the router it can't import
+    if not any(isinstance(candidate, ReadOnlyRouter) for candidate in routers):
         errors.append(
             checks.Warning(
                 "DATABASE_READ_ONLY is set, but DATABASE_ROUTERS has no ReadOnlyRouter, so "

@@ -6,6 +6,8 @@ from django.apps import apps
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
+from routers.app_label import routing_rules
+from routers.read_only import read_only_aliases
 from routers.replica_sets import primary_of
 from routers.warehouse import warehouse
 
@@ -36,9 +38,18 @@ def reader_of(alias: str) -> str | None:
     return config["WRITE"] if config and alias == config["READ"] else None
 
 
+def is_read_only(alias: str) -> bool:
+    """Whether *alias* is a database another system owns (``DATABASE_READ_ONLY``)."""
+    return alias in read_only_aliases()
+
+
 def primary_aliases() -> list[str]:
     """Return the writable aliases, ``default`` first: the order to migrate them in."""
-    aliases = [alias for alias in settings.DATABASES if not (replica_of(alias) or reader_of(alias))]
+    aliases = [
+        alias
+        for alias in settings.DATABASES
+        if not (replica_of(alias) or reader_of(alias) or is_read_only(alias))
+    ]
     return sorted(aliases, key=lambda alias: (alias != DEFAULT_DB_ALIAS, alias))
 
 
@@ -60,6 +71,8 @@ def describe_databases() -> list[DatabaseInfo]:
             role, labels = f"replica of {primary}", apps_in(primary)
         elif owner := reader_of(alias):
             role, labels = f"warehouse, read-only role on {owner}", apps_in(owner)
+        elif is_read_only(alias):
+            role, labels = _read_only_role(alias), read_only_apps(alias)
         else:
             labels = apps_in(alias)
             role = "primary" if alias == DEFAULT_DB_ALIAS else "app database"
@@ -76,6 +89,23 @@ def describe_databases() -> list[DatabaseInfo]:
             )
         )
     return infos
+
+
+def read_only_apps(alias: str) -> list[str]:
+    """The apps ``DATABASE_ROUTING_RULES`` sends to *alias*, a read-only database.
+
+    Read from the rules, not asked of the routers: asking would connect to
+    replicas and record decisions in the page's trace.
+    """
+    return sorted(label for label, target in routing_rules().items() if target == alias)
+
+
+def _read_only_role(alias: str) -> str:
+    value = getattr(settings, "DATABASE_READ_ONLY", ())
+    if isinstance(value, dict) and alias in value.values() and alias not in value:
+        readers = ", ".join(name for name, target in value.items() if target == alias)
+        return f"owner role of {readers}, for allow_writes blocks"
+    return "read-only database, owned elsewhere"
 
 
 def _location(config: dict) -> str:

@@ -43,6 +43,12 @@ DEMO_PAGES = [
         "Staff, PostgreSQL topology: pause replication on the standby and watch pinning at work.",
     ),
     (
+        "legacy:overview",
+        "Legacy stock system",
+        "A database another system owns: read-only three times over, its stock shown on the shop's"
+        " product pages.",
+    ),
+    (
         "health",
         "Health",
         "Each database as this process sees it: up, down or cooling down, replay lag, and whether"

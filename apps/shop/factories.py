@@ -14,6 +14,9 @@ from apps.shop.models import Order, OrderItem, Product
 
 class ProductFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("catch_phrase")
+    # None: a product the legacy stock system doesn't know, so its pages ask
+    # nothing of that database. Give a SKU from docker/legacy/data.sql to match one.
+    sku = None
     description = factory.Faker("sentence", nb_words=10)
     price = factory.Faker("pydecimal", left_digits=3, right_digits=2, min_value=1, max_value=500)
     stock = 100

@@ -13,8 +13,13 @@ from routers import CrossDatabaseQuerySet
 
 class Product(models.Model):
     name = models.CharField(max_length=200)
-    # Filled from the name when left blank (see Post.slug).
-    slug = models.SlugField(max_length=200, blank=True)
+    # Filled from the name when left blank, made unique with a -2, -3...: the
+    # product page's address (/shop/<slug>/).
+    slug = models.SlugField(max_length=200, blank=True, unique=True)
+    # The legacy stock system's item number (apps/legacy, "ITEM_NO" CHAR(10)):
+    # the product page shows its supplier and stock, matched by this value.
+    # None for a product the stock system doesn't know (NULLs never collide).
+    sku = models.CharField("SKU", max_length=10, unique=True, null=True, blank=True)
     description = models.TextField(blank=True, default="")
     price = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
@@ -33,8 +38,21 @@ class Product(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.slug:
-            self.slug = slugify(self.name)[:200] or "product"
+            self.slug = self._free_slug(slugify(self.name)[:190] or "product")
         super().save(*args, **kwargs)
+
+    def _free_slug(self, base: str) -> str:
+        """*base*, or *base*-2, -3...: the first no other product has."""
+        taken = set(
+            Product.objects.filter(slug__startswith=base)
+            .exclude(pk=self.pk)
+            .values_list("slug", flat=True)
+        )
+        return next(
+            slug
+            for slug in (base, *(f"{base}-{n}" for n in range(2, len(taken) + 3)))
+            if slug not in taken
+        )
 
 
 class Order(models.Model):

@@ -5,12 +5,32 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 
+from apps.legacy.selectors import supply_for
 from apps.shop.models import Order, OrderEvent, OrderItem, Product
 
 
 def product_list() -> QuerySet:
     """Products on sale, by name."""
     return Product.objects.filter(is_active=True)
+
+
+def product_detail(*, slug: str) -> Product:
+    """The product on sale at /shop/<slug>/; raises Product.DoesNotExist."""
+    return product_list().get(slug=slug)
+
+
+def with_supply(products) -> tuple[list[Product], str]:
+    """*products*, each with ``supply``: its stock and supplier in the legacy system, or None.
+
+    One query on ``shop_db`` (the products) and one on ``legacy`` for them all,
+    matched by SKU: the databases share no key to join on. The string says why
+    there is no supply when the legacy database can't answer.
+    """
+    products = list(products)
+    supply, problem = supply_for(product.sku for product in products)
+    for product in products:
+        product.supply = supply.get(product.sku)
+    return products, problem
 
 
 def order_list(*, customer) -> QuerySet:

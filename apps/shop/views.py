@@ -3,16 +3,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.shop import selectors, services
 from apps.shop.forms import OrderForm
-from apps.shop.models import Order
+from apps.shop.models import Order, Product
 
 
 @require_http_methods(["GET", "POST"])
 def product_list(request):
-    products = selectors.product_list()
+    products, supply_problem = selectors.with_supply(selectors.product_list())
     form = OrderForm(request.POST or None, products=products)
     if request.method == "POST":
         if not request.user.is_authenticated:
@@ -25,7 +25,25 @@ def product_list(request):
             else:
                 messages.success(request, f"Order #{order.pk} placed in shop_db.")
                 return redirect("shop:order_detail", pk=order.pk)
-    return render(request, "shop/product_list.html", {"form": form})
+    return render(
+        request, "shop/product_list.html", {"form": form, "supply_problem": supply_problem}
+    )
+
+
+@require_safe
+def product_detail(request, slug):
+    """One product from ``shop_db``, with its supplier and stock from ``legacy``."""
+    try:
+        product = selectors.product_detail(slug=slug)
+    except Product.DoesNotExist:
+        raise Http404("No such product on sale.") from None
+    [product], supply_problem = selectors.with_supply([product])
+    form = OrderForm(products=[product])
+    return render(
+        request,
+        "shop/product_detail.html",
+        {"product": product, "form": form, "supply_problem": supply_problem},
+    )
 
 
 @login_required

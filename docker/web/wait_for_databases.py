@@ -24,10 +24,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
 
 def variable_for(alias: str) -> str:
     """Return the environment variable that configures *alias*."""
-    from project.databases import PRIMARY_VARIABLES, READER_VARIABLES, REPLICA_VARIABLES
+    from project.databases import (
+        PRIMARY_VARIABLES,
+        READ_ONLY_VARIABLES,
+        READER_VARIABLES,
+        REPLICA_VARIABLES,
+    )
 
+    owners = {owner: owner_variable for _, owner, owner_variable in READ_ONLY_VARIABLES.values()}
     if alias in PRIMARY_VARIABLES:
         return PRIMARY_VARIABLES[alias]
+    if alias in READ_ONLY_VARIABLES:
+        return READ_ONLY_VARIABLES[alias][0]
+    if alias in owners:
+        return owners[alias]
     if alias in REPLICA_VARIABLES:
         return REPLICA_VARIABLES[alias][0]
     if alias in READER_VARIABLES:
@@ -54,6 +64,19 @@ def wait_for(alias: str, *, timeout: float, interval: float = 1.0) -> str | None
         time.sleep(interval)
 
 
+def unbuilt_read_only_file(settings_dict: dict) -> str | None:
+    """The path of a SQLite file opened read-only (``mode=ro``) that doesn't exist yet, or None.
+
+    Waiting for it would be waiting for nothing: no connection of the site's
+    may create it (project/databases.py, the embedded legacy database).
+    """
+    name = str(settings_dict.get("NAME", ""))
+    if not settings_dict.get("ENGINE", "").endswith("sqlite3") or "mode=ro" not in name:
+        return None
+    path = Path(name.removeprefix("file:").split("?", 1)[0])
+    return None if path.exists() else str(path)
+
+
 def main() -> int:
     import django
     from django.db import connections
@@ -64,6 +87,13 @@ def main() -> int:
     for alias in connections:
         settings_dict = connections[alias].settings_dict
         where = settings_dict.get("HOST") or settings_dict.get("NAME") or "?"
+        if missing := unbuilt_read_only_file(settings_dict):
+            print(
+                f"{alias:<10} not built yet ({missing}): read-only, so only its owner "
+                "makes it; on the embedded default, manage.py load_demo",
+                flush=True,
+            )
+            continue
         error = wait_for(alias, timeout=timeout)
         if error is None:
             print(f"{alias:<10} ready ({connections[alias].vendor} at {where})", flush=True)

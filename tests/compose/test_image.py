@@ -124,9 +124,12 @@ def test_wait_for_databases_reports_every_alias_ready(tmp_path):
         "analytics_owner",
         "blog_db",
         "default",
+        "legacy_owner",
         "replica",
         "shop_db",
     ]
+    # Opened read-only, the legacy file can only be made by its owner (load_demo).
+    assert "legacy     not built yet" in result.stdout
 
 
 @pytest.fixture
@@ -149,4 +152,11 @@ def test_wait_for_databases_names_the_alias_and_variable_it_cannot_reach(tmp_pat
     assert "DATABASE_URL_BLOG" in result.stderr
     assert "never-printed" not in result.stdout + result.stderr
     ready = [line.split()[0] for line in result.stdout.splitlines() if " ready " in line]
-    assert sorted(ready) == ["analytics", "analytics_owner", "default", "replica", "shop_db"]
+    assert sorted(ready) == [
+        "analytics",
+        "analytics_owner",
+        "default",
+        "legacy_owner",
+        "replica",
+        "shop_db",
+    ]

@@ -5,7 +5,16 @@ import pytest
 pytestmark = pytest.mark.browser
 
 SCREENSHOT = "/tmp/e2e-health.png"  # for a human to look at; nothing asserts on it
-ALIASES = ["default", "blog_db", "shop_db", "analytics_owner", "replica", "analytics"]
+ALIASES = [
+    "default",
+    "blog_db",
+    "shop_db",
+    "analytics_owner",
+    "replica",
+    "analytics",
+    "legacy",
+    "legacy_owner",
+]
 
 
 def test_health_page_lists_every_database_as_up(page, demo_server):

@@ -96,20 +96,20 @@ def test_relation_between_undeclared_databases_names_both(user):
 
 
 def test_relations_with_another_routers_database_are_left_to_other_routers_and_django():
-    """A row of "legacy", a database no rule names: AppLabelRouter abstains, never raises.
+    """A row of "archive", a database no rule names: AppLabelRouter abstains, never raises.
 
-    No router here answers for "legacy" either, so Django's own default decides:
+    No router here answers for "archive" either, so Django's own default decides:
     rows relate only within one database.
     """
-    legacy_user = User(username="old")
-    legacy_user._state.db = "legacy"
+    archived_user = User(username="old")
+    archived_user._state.db = "archive"
     post = Post(title="t", content="c")
     post._state.db = "blog_db"
-    assert ROUTER.allow_relation(legacy_user, post) is None
-    assert ROUTER.allow_relation(post, legacy_user) is None
-    assert router.allow_relation(legacy_user, post) is False
+    assert ROUTER.allow_relation(archived_user, post) is None
+    assert ROUTER.allow_relation(post, archived_user) is None
+    assert router.allow_relation(archived_user, post) is False
     with pytest.raises(ValueError, match="the current database router prevents this relation"):
-        post.author = legacy_user
+        post.author = archived_user
 
 
 @pytest.mark.django_db(transaction=True, databases=["default", "replica", "blog_db"])

@@ -65,4 +65,9 @@ class ConnectionInternals(TransactionTestCase):
 
     def test_the_router_lists_the_configured_router_instances_in_order(self):
         classes = [type(r).__name__ for r in router.routers]
-        assert classes == ["WarehouseRouter", "PinningReplicaRouter", "AppLabelRouter"]
+        assert classes == [
+            "ReadOnlyRouter",
+            "WarehouseRouter",
+            "PinningReplicaRouter",
+            "AppLabelRouter",
+        ]

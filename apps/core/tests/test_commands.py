@@ -6,6 +6,7 @@ from django.core.management import call_command
 from apps.accounts.models import User
 from apps.blog.models import Comment, Post, Tag
 from apps.shop.models import Order, Product
+from tests.legacy import LEGACY
 from tests.subprocess_env import database_env, manage
 
 WALKTHROUGH = """
@@ -41,7 +42,7 @@ def test_migrate_all_check_fails_until_every_database_is_migrated(tmp_path):
     assert shell.stdout.splitlines()[-3:] == ["john", "[<Post: Hello World>]", "django-cfg-book"]
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY])
 def test_load_demo_twice_leaves_the_same_rows():
     counted = [User, Post, Comment, Tag, Product, Order]
     call_command("load_demo")
@@ -59,7 +60,7 @@ def test_bulk_data_adds_size_rows_to_each_database():
     assert User.objects.filter(username__startswith="bulk").count() == 3
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY])
 def test_demo_history_adds_a_year_of_orders_once():
     call_command("load_demo")
     call_command("demo_history")

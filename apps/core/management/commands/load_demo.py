@@ -5,16 +5,20 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.db import DatabaseError, connections
 
 from apps.analytics.replication import owner_alias
 from apps.core.topology import primary_aliases
+from apps.legacy import schema
+from apps.legacy.models import Item
 
 
 class Command(BaseCommand):
     help = (
         "Load fixtures/<alias>.json into each primary database with --database, "
         "default first. Rows have fixed primary keys, so a second run updates "
-        "the same rows instead of adding copies."
+        "the same rows instead of adding copies. On the embedded default, build "
+        "var/legacy.sqlite3 from docker/legacy/ when it is missing."
     )
 
     def handle(self, *args, **options):
@@ -32,3 +36,24 @@ class Command(BaseCommand):
             # loaddata runs in one transaction on that database: all or nothing.
             call_command("loaddata", str(fixture), database=alias, verbosity=0)
             self.stdout.write(f"{alias:<15} loaded {fixture.relative_to(settings.BASE_DIR)}")
+        self.stdout.write(self.legacy())
+
+    @staticmethod
+    def legacy() -> str:
+        """Build the embedded legacy database if it is missing; say what legacy holds.
+
+        The site never writes it: on PostgreSQL its owner filled it (compose's
+        init step, scripts/pg_topology.py); on SQLite this command is the owner.
+        """
+        owner = connections["legacy_owner"]
+        built = ""
+        if owner.vendor == "sqlite" and not owner.is_in_memory_db():
+            path = Path(owner.settings_dict["NAME"].removeprefix("file:").split("?", 1)[0])
+            if not path.exists():
+                schema.build_sqlite(path)
+                built = f"built {path.name} from docker/legacy/schema.sql and data.sql; "
+        try:
+            count = Item.objects.count()
+        except DatabaseError as error:
+            return f"{'legacy':<15} {built}not readable: {error}".strip()
+        return f"{'legacy':<15} {built}read-only, {count} items (its owner's data)"

@@ -6,13 +6,14 @@ from django.db import connections, router
 from django.db.migrations.executor import MigrationExecutor
 
 from apps.analytics import replication
-from apps.core.topology import primary_aliases, reader_of, replica_of
+from apps.core.topology import is_read_only, primary_aliases, reader_of, replica_of
 
 
 class Command(BaseCommand):
     help = (
         "Run migrate on every primary database, default first (the other databases "
-        "hold keys into its users), skipping replicas and read-only roles; then "
+        "hold keys into its users), skipping replicas, read-only roles and read-only "
+        "databases (DATABASE_READ_ONLY); then "
         "bring the analytics publications and the warehouse's copies in step "
         "(apps/analytics/replication.py). --check applies nothing and exits "
         "non-zero when any database has unapplied migrations."
@@ -63,6 +64,11 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"{alias:<15} skipped: a read-only role on {owner}'s database, "
                     f"migrated through {owner}"
+                )
+            elif is_read_only(alias):
+                self.stdout.write(
+                    f"{alias:<15} skipped: read-only (DATABASE_READ_ONLY); its owner defines "
+                    "its schema, and Django records no migrations there"
                 )
         if behind:
             raise CommandError(
