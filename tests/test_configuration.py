@@ -72,6 +72,42 @@ def test_a_warehouse_reader_without_its_owner_is_reported_naming_both(tmp_path, 
     assert databases["analytics"]["ENGINE"] == "django.db.backends.dummy"
 
 
+def test_embedded_legacy_is_one_file_read_only_and_its_owner_the_file_itself(tmp_path):
+    databases, _ = database_settings(environ.Env(), var_dir=tmp_path)
+    legacy, owner = databases["legacy"], databases["legacy_owner"]
+    assert legacy["NAME"] == f"file:{tmp_path / 'legacy.sqlite3'}?mode=ro"
+    assert "PRAGMA query_only = ON" in legacy["OPTIONS"]["init_command"]
+    assert legacy["TEST"] == {"MIRROR": "legacy_owner"}
+    assert owner["NAME"] == str(tmp_path / "legacy.sqlite3")
+    assert owner["TEST"] == {"MIGRATE": False, "DEPENDENCIES": []}
+
+
+def test_postgres_legacy_is_read_only_and_its_owner_only_when_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL_LEGACY", "postgres://legacy_reader:r@old:5432/stock")
+    databases, problems = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problems == []
+    legacy, owner = databases["legacy"], databases["legacy_owner"]
+    assert legacy["USER"] == "legacy_reader"
+    assert "default_transaction_read_only=on" in legacy["OPTIONS"]["options"]
+    assert owner["USER"] == "legacy_reader", "no owner's URL: the reader again, read-only"
+    assert "default_transaction_read_only=on" in owner["OPTIONS"]["options"]
+
+    monkeypatch.setenv("DATABASE_URL_LEGACY_OWNER", "postgres://legacy_owner:o@old:5432/stock")
+    databases, problems = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problems == []
+    owner = databases["legacy_owner"]
+    assert owner["USER"] == "legacy_owner"
+    assert "options" not in owner["OPTIONS"]
+
+
+def test_a_legacy_owner_without_the_reader_is_reported_naming_both(tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL_LEGACY_OWNER", "postgres://legacy_owner:o@old:5432/stock")
+    databases, [problem] = database_settings(environ.Env(), var_dir=tmp_path)
+    assert problem.variable == "DATABASE_URL_LEGACY_OWNER"
+    assert "DATABASE_URL_LEGACY is not" in problem.message
+    assert databases["legacy"]["ENGINE"] == "django.db.backends.dummy"
+
+
 @pytest.mark.parametrize(
     "url", ["mysqlx://u@h/db", "postgres://u:p@h:notaport/db", "not a url", "postgres://h"]
 )

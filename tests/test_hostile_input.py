@@ -55,7 +55,16 @@ from apps.blog.models import Post
 from apps.notes.factories import NoteFactory
 from apps.shop.factories import OrderFactory, OrderItemFactory, ProductFactory
 
-ALL = ["default", "replica", "blog_db", "shop_db", "analytics", "analytics_owner"]
+ALL = [
+    "default",
+    "replica",
+    "blog_db",
+    "shop_db",
+    "analytics",
+    "analytics_owner",
+    "legacy",
+    "legacy_owner",
+]
 
 HOSTILE = {
     "NUL": "%00",
@@ -109,7 +118,7 @@ def objects(db):
     tag = TagFactory(name="Django", slug="django")
     post = PostFactory(title="Hostile input", author=alice, tags=[tag])
     CommentFactory(post=post, author=alice)
-    product = ProductFactory(name="Widget", stock=1_000)
+    product = ProductFactory(name="Widget", stock=1_000, sku="MDB-0001")  # in legacy too
     order = OrderFactory(customer=staff)
     OrderItemFactory(order=order, product=product, quantity=1, unit_price=product.price)
     note = NoteFactory(author=alice)
@@ -170,6 +179,7 @@ def argument(route: Route, name: str, objects):
         ("blog:post_detail", "pk"): objects["post"].pk,
         ("blog:post_detail", "slug"): objects["post"].slug,
         ("shop:order_detail", "pk"): objects["order"].pk,
+        ("shop:product_detail", "slug"): objects["product"].slug,
         ("notes:note_detail", "pk"): objects["note"].pk,
         ("analytics:report", "slug"): "top-products",
         ("analytics:report-csv", "slug"): "users-and-revenue",

@@ -6,6 +6,7 @@ shouldn't offer them. ``Stock`` has a composite primary key, which Django
 """
 
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.html import format_html_join
 
 from apps.core.admin import ModelAdmin
@@ -13,7 +14,23 @@ from apps.legacy.models import Availability, Item, Supplier
 
 
 class ReadOnlyAdmin(ModelAdmin):
-    """Viewing only: the database belongs to another system."""
+    """Viewing only: the database belongs to another system.
+
+    Django's change and delete views open their transaction on
+    ``router.db_for_write(model)`` before they check permissions, and the
+    router raises there: a forged POST would be a 500, not a 403. These
+    views refuse a POST first, and read without that transaction.
+    """
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return self._changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return self._delete_view(request, object_id, extra_context)
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -21,7 +21,7 @@ RAW_INSERT = (
 @require_http_methods(["GET", "POST"])
 def overview(request):
     """GET shows the pattern; POST tries the chosen write and shows what stopped it."""
-    attempt = None
+    attempt, kind = None, "orm"
     if request.method == "POST":
         kind = request.POST.get("attempt", "")
         attempt = try_write(kind) if kind in ATTEMPTS else ("", "Choose one of the two writes.")
@@ -32,6 +32,7 @@ def overview(request):
         "problem": problem,
         "attempts": ATTEMPTS,
         "attempt": attempt,
+        "chosen": kind,
     }
     return render(request, "legacy/overview.html", context)
 

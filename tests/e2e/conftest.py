@@ -54,6 +54,9 @@ def server_env(data_dir: Path) -> dict[str, str]:
         DATABASE_URL_BLOG=f"sqlite:///{data_dir / 'blog_db.sqlite3'}",
         DATABASE_URL_SHOP=f"sqlite:///{data_dir / 'shop_db.sqlite3'}",
         DATABASE_URL_ANALYTICS_OWNER=f"sqlite:///{data_dir / 'analytics.sqlite3'}",
+        # One file, read-only as legacy; load_demo builds it as its owner.
+        DATABASE_URL_LEGACY=f"sqlite:///{data_dir / 'legacy.sqlite3'}",
+        DATABASE_URL_LEGACY_OWNER=f"sqlite:///{data_dir / 'legacy.sqlite3'}",
         # Empty, not unset: the replica is then derived from default's file,
         # and the warehouse's reader from its owner's.
         DATABASE_URL_REPLICA="",

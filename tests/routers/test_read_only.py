@@ -87,3 +87,35 @@ def test_nothing_is_migrated_on_a_read_only_database():
 
     assert router.allow_migrate("blog_db", "blog") is False
     assert router.allow_migrate("default", "accounts") is True
+
+
+# The mapping form: blog_db is read-only, and shop_db plays the owner's
+# connection that allowed writes go to (any writable alias shows the routing).
+READ_ONLY_WITH_OWNER = override_settings(
+    DATABASE_ROUTERS=READ_ONLY_BLOG.options["DATABASE_ROUTERS"],
+    DATABASE_READ_ONLY={"blog_db": "shop_db"},
+)
+
+
+@READ_ONLY_WITH_OWNER
+def test_the_mapping_sends_the_blocks_reads_and_writes_to_the_owners_alias():
+    from django.db import router
+
+    with allow_writes("blog_db"), recording() as decisions:
+        assert router.db_for_write(Tag) == "shop_db"
+        assert router.db_for_read(Tag) == "shop_db"
+    assert decisions["shop_db"] == "read-only database, writes allowed in this block"
+    assert router.db_for_read(Tag) == "blog_db"
+    with pytest.raises(ReadOnlyDatabaseError):
+        router.db_for_write(Tag)
+
+
+@READ_ONLY_WITH_OWNER
+def test_the_owners_alias_is_read_only_and_unmigrated_too():
+    from django.db import router
+
+    from routers.read_only import read_only_aliases
+
+    assert read_only_aliases() == {"blog_db", "shop_db"}
+    assert router.allow_migrate("shop_db", "shop") is False
+    assert router.allow_migrate("blog_db", "blog") is False
