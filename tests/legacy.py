@@ -24,13 +24,16 @@ from django.db import connections
 from apps.legacy import schema
 
 LEGACY = ["legacy", "legacy_owner"]
+# The owner's database before any test database exists (conftest.py imports
+# this module first): if the name is still this after set-up, no test asked for one.
+NAME_OUTSIDE_TESTS = connections["legacy_owner"].settings_dict["NAME"]
 READ_ONLY_OPTION = "-c default_transaction_read_only"
 
 
 def load_once() -> bool:
     """Build the legacy test database, if this session made one; return whether it did."""
     owner = connections["legacy_owner"]
-    if owner.settings_dict["NAME"] != owner.creation._get_test_db_name():
+    if owner.settings_dict["NAME"] == NAME_OUTSIDE_TESTS:
         return False  # no test in this session uses it: leave the real one alone
     schema.load(owner)
     return True

@@ -166,7 +166,8 @@ def as_seen(model: Table, live: Table | None) -> Table:
         if live.view:  # no keys, every column nullable, relations are plain columns
             target = column
             if column.references:
-                target = replace(column, type=_target_type(column), references=None)
+                kind, max_length = _target_type(column)
+                target = replace(column, type=kind, max_length=max_length, references=None)
             column = replace(target, primary_key=False, null=True)
         if seen and seen.max_length is None:
             column = replace(column, max_length=None)
@@ -176,14 +177,15 @@ def as_seen(model: Table, live: Table | None) -> Table:
     return replace(model, view=live.view, columns=columns)
 
 
-def _target_type(column: Column) -> str:
+def _target_type(column: Column) -> tuple[str, int | None]:
+    """The type and length of the field a key column points to: what a view shows of it."""
     model = next(
         model
         for model in apps.get_app_config("legacy").get_models()
         if model._meta.db_table == column.table
     )
     field = next(field for field in model._meta.concrete_fields if field.column == column.column)
-    return field.target_field.get_internal_type()
+    return field.target_field.get_internal_type(), field.target_field.max_length
 
 
 def differences(live: dict[str, Table], mapped: dict[str, Table]) -> list[str]:

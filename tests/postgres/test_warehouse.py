@@ -229,7 +229,7 @@ def test_migrate_all_adds_a_new_column_to_the_warehouse_before_the_source(tmp_pa
     finally:
         _remove_field(Order, channel)
         with override_settings(MIGRATION_MODULES={"shop": package}):
-            call_command("migrate", "shop", "0002", database="shop_db", verbosity=0)
+            call_command("migrate", "shop", SHOP_LEAF, database="shop_db", verbosity=0)
     assert sorted(replication.published("shop_db")["shop_order"]) == sorted(
         replication.Replicated("shop.Order").columns()
     ), "still published, without the column"
@@ -243,12 +243,14 @@ def test_migrate_all_adds_a_new_column_to_the_warehouse_before_the_source(tmp_pa
 
 
 # ------------------------------------------------------------------------------
-ADD_CHANNEL = """\
+SHOP_MIGRATIONS = Path(__file__).resolve().parents[2] / "apps" / "shop" / "migrations"
+SHOP_LEAF = sorted(path.stem for path in SHOP_MIGRATIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))[-1]
+ADD_CHANNEL = f"""\
 from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shop", "0002_order_event")]
+    dependencies = [("shop", "{SHOP_LEAF}")]
     operations = [
         migrations.AddField(
             "order", "channel", models.CharField(max_length=20, null=True, blank=True)
@@ -258,14 +260,13 @@ class Migration(migrations.Migration):
 
 
 def _migrations_with_channel(tmp_path: Path) -> str:
-    """The shop's migrations plus ``0003_order_channel``, as a package on ``sys.path``."""
+    """The shop's migrations plus ``9000_order_channel``, as a package on ``sys.path``."""
     name = f"shop_migrations_{tmp_path.name.replace('-', '_')}"
     package = tmp_path / name
     package.mkdir()
-    source = Path(__file__).resolve().parents[2] / "apps" / "shop" / "migrations"
-    for path in source.glob("*.py"):
+    for path in SHOP_MIGRATIONS.glob("*.py"):
         (package / path.name).write_text(path.read_text())
-    (package / "0003_order_channel.py").write_text(ADD_CHANNEL)
+    (package / "9000_order_channel.py").write_text(ADD_CHANNEL)
     sys.path.insert(0, str(tmp_path))
     return name
 

@@ -1,5 +1,7 @@
 """migrate_all, load_demo and bulk_data, run as a user runs them."""
 
+import sqlite3
+
 import pytest
 from django.core.management import call_command
 
@@ -40,6 +42,27 @@ def test_migrate_all_check_fails_until_every_database_is_migrated(tmp_path):
     shell = manage("shell", "-c", WALKTHROUGH, env=env)
     assert shell.returncode == 0, shell.stderr
     assert shell.stdout.splitlines()[-3:] == ["john", "[<Post: Hello World>]", "django-cfg-book"]
+
+
+def test_migrate_all_leaves_the_legacy_database_alone_and_says_so(tmp_path):
+    env = database_env(tmp_path)
+    legacy_file = tmp_path / "legacy.sqlite3"
+    for args in [("migrate_all", "--check"), ("migrate_all",)]:
+        result = manage(*args, env=env)
+        for alias in ["legacy", "legacy_owner"]:
+            assert f"{alias:<15} skipped: read-only (DATABASE_READ_ONLY)" in result.stdout
+    assert not legacy_file.exists(), "migrate_all made no legacy database"
+
+    loaded = manage("load_demo", env=env)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "legacy          built legacy.sqlite3" in loaded.stdout
+    assert "read-only, 6 items" in loaded.stdout
+    with sqlite3.connect(legacy_file) as database:
+        tables = {row[0] for row in database.execute("SELECT name FROM sqlite_master")}
+    assert {"SUPPLIER", "ITEM", "STOCK", "ITEM_AVAIL"} <= tables
+    assert "django_migrations" not in tables
+    again = manage("load_demo", env=env)
+    assert "legacy          read-only, 6 items" in again.stdout, "built once, then left alone"
 
 
 @pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY])
