@@ -59,6 +59,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The test databases, and the legacy one built from its owner's SQL (tests/legacy.py)."""
     with django_db_blocker.unblock():
         legacy.load_once()
+    yield
+    # The mirror's session would keep PostgreSQL from dropping the owner's test database.
+    legacy.close_mirror()
 
 
 @pytest.fixture

@@ -39,6 +39,11 @@ def load_once() -> bool:
     return True
 
 
+def close_mirror() -> None:
+    """Close this thread's ``legacy`` session, before Django drops the database it reads."""
+    connections["legacy"].close()
+
+
 def check_aliases(items) -> None:
     """Stop the run when a test reads ``legacy`` without its test database (``LEGACY``)."""
     for item in items:
