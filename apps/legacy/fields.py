@@ -40,13 +40,13 @@ class FixedCharOneToOneField(FixedCharKeyMixin, models.OneToOneField):
     pass
 
 
-class YesNoField(models.Field):
-    """A ``CHAR(1)`` flag, ``'Y'`` or ``'N'``, as a bool."""
+class FixedWidthTextField(models.Field):
+    """A Python value kept as text of a known width, in a ``CHAR(width)`` column."""
 
-    description = "A Y/N flag in a CHAR(1) column"
+    width: int
 
     def __init__(self, *args, **kwargs):
-        kwargs["max_length"] = 1
+        kwargs["max_length"] = self.width
         super().__init__(*args, **kwargs)
 
     def deconstruct(self):
@@ -56,6 +56,13 @@ class YesNoField(models.Field):
 
     def get_internal_type(self):
         return "CharField"  # the column's type, for inspectdb's comparison (apps/legacy/drift.py)
+
+
+class YesNoField(FixedWidthTextField):
+    """A ``CHAR(1)`` flag, ``'Y'`` or ``'N'``, as a bool."""
+
+    description = "A Y/N flag in a CHAR(1) column"
+    width = 1
 
     def from_db_value(self, value, expression, connection):
         return None if value is None else value.strip().upper() == "Y"
@@ -73,7 +80,7 @@ class YesNoField(models.Field):
         return super().formfield(**{"form_class": forms.BooleanField, **kwargs})
 
 
-class CompactDateField(models.Field):
+class CompactDateField(FixedWidthTextField):
     """A date kept as ``CHAR(8)`` text, ``'YYYYMMDD'``, as a ``datetime.date``.
 
     Text of another shape (the owner's system wrote ``'00000000'`` for
@@ -81,18 +88,7 @@ class CompactDateField(models.Field):
     """
 
     description = "A date stored as YYYYMMDD text"
-
-    def __init__(self, *args, **kwargs):
-        kwargs["max_length"] = 8
-        super().__init__(*args, **kwargs)
-
-    def deconstruct(self):
-        name, path, args, kwargs = super().deconstruct()
-        del kwargs["max_length"]
-        return name, path, args, kwargs
-
-    def get_internal_type(self):
-        return "CharField"
+    width = 8
 
     def from_db_value(self, value, expression, connection):
         return _parse_compact(value)
