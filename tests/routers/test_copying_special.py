@@ -122,6 +122,41 @@ def test_read_only_refuses_orm_writes_until_allowed_and_reads_pass(project):
     ]
 
 
+def test_read_only_sends_allowed_writes_to_the_owners_alias(project):
+    """The mapping form: one file, read-only as ``other``, writable as ``other_owner``."""
+    project.copy("read_only")
+    project.copy("app_label")
+    project.database("default")
+    other = project.database("other", name="other.sqlite3", read_only=True)
+    project.database("other_owner", name="other.sqlite3")
+    project.write(**{**READ_ONLY, "DATABASE_READ_ONLY": {"other": "other_owner"}})
+    project.rows(
+        other, "CREATE TABLE things_thing (id integer PRIMARY KEY, name text, owner_id int)"
+    )
+
+    result = project.run(
+        """
+        from dbkit.read_only import ReadOnlyDatabaseError, allow_writes
+        from things.models import Thing
+
+        with allow_writes("other"):
+            thing = Thing.objects.create(name="test data")
+            result["written_to"] = thing._state.db
+            result["read_back"] = Thing.objects.get().name
+        result["read_from"] = Thing.objects.get()._state.db
+        try:
+            Thing.objects.using("other").create(name="through the reader")
+        except Exception as error:
+            result["reader_refused"] = type(error).__name__
+        """,
+        migrate=("default",),
+    )
+    assert (result["written_to"], result["read_back"]) == ("other_owner", "test data")
+    assert result["read_from"] == "other"
+    assert result["reader_refused"] == "OperationalError", "the file, opened read-only"
+    assert project.rows(other, "SELECT name FROM things_thing") == [("test data",)]
+
+
 def test_read_only_checks_run_in_the_copy(project):
     """A managed model routed to a read-only alias is E071; an unknown alias is E070."""
     project.copy("read_only")
