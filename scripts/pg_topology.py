@@ -3,15 +3,18 @@
 
 The same shape as docker-compose.yml: a primary for ``default``, a streaming
 hot standby of it (``pg_basebackup -R -X stream`` with a replication slot),
-separate servers for ``blog_db`` and ``shop_db``, and an analytics warehouse
+separate servers for ``blog_db`` and ``shop_db``, an analytics warehouse
 (``analytics_owner`` and ``analytics``) fed from the other three by logical
-replication. Roles come from the same files compose uses,
-``docker/postgres/roles.sql`` and ``docker/postgres/analytics/roles.sql``, and so
-does the pg_hba.conf rule that refuses the replica's read-only role on every
-server but the standby, ``docker/postgres/hba-refuse-readonly.conf``.
+replication, and the legacy stock system (``legacy``), a database ``stock`` that
+its own role owns and the site only reads. Roles come from the same files
+compose uses, ``docker/postgres/roles.sql``, ``docker/postgres/analytics/roles.sql``
+and ``docker/legacy/roles.sql``, and so does the pg_hba.conf rule that refuses
+the replica's read-only role on every server but the standby,
+``docker/postgres/hba-refuse-readonly.conf``.
 
-    scripts/pg_topology.py up        start all five servers (idempotent)
-    scripts/pg_topology.py status    one line per server, and the warehouse's subscriptions
+    scripts/pg_topology.py up        start all six servers (idempotent)
+    scripts/pg_topology.py status    one line per server, the warehouse's subscriptions
+                                     and the legacy database's rows
     scripts/pg_topology.py env [--export]   print the DATABASE_URL* variables
     scripts/pg_topology.py subscribe [--database NAME]     subscribe the warehouse
     scripts/pg_topology.py unsubscribe [--database NAME]   drop its subscriptions
@@ -29,8 +32,9 @@ because Unix socket paths are limited to about 107 bytes). Ports start at
 the servers run as the ``postgres`` OS user, since PostgreSQL refuses root.
 
 Running the servers (binaries, ``pg_ctl``, ``psql``) is scripts/pg_processes.py's part,
-the warehouse's subscriptions scripts/pg_warehouse.py's. Both are loaded by path, and the
-process helpers are re-exported here (``run``, ``psql``, ``TOPOLOGY_DIR``...).
+the warehouse's subscriptions scripts/pg_warehouse.py's, the legacy server's roles and
+tables scripts/pg_legacy.py's. All are loaded by path, and the process helpers are
+re-exported here (``run``, ``psql``, ``TOPOLOGY_DIR``...).
 
 Standard library only, so it runs before any virtualenv exists.
 """
@@ -53,6 +57,7 @@ ROLES_SQL = REPO / "docker" / "postgres" / "roles.sql"
 REFUSE_READONLY_HBA = REPO / "docker" / "postgres" / "hba-refuse-readonly.conf"
 PROCESSES_SCRIPT = Path(__file__).resolve().with_name("pg_processes.py")
 WAREHOUSE_SCRIPT = Path(__file__).resolve().with_name("pg_warehouse.py")
+LEGACY_SCRIPT = Path(__file__).resolve().with_name("pg_legacy.py")
 BASE_PORT = int(os.environ.get("PG_TOPOLOGY_PORT", "55432"))
 DB_NAME = "multidb"
 SLOT = "replica_slot"
@@ -71,11 +76,12 @@ def load_warehouse():
     return load_script(WAREHOUSE_SCRIPT)
 
 
-# The siblings. Neither imports anything of this module: the warehouse's calls
-# each get a warehouse.Context with the servers, passwords and psql to use. The
-# process helpers are re-exported: tests and benchmarks call topology.run, .psql...
+# The siblings. None imports anything of this module: the warehouse's and the
+# legacy server's calls each get a Context with the servers, passwords and psql to
+# use. The process helpers are re-exported: tests and benchmarks call topology.run...
 processes = load_script(PROCESSES_SCRIPT)
 warehouse = load_warehouse()
+legacy = load_script(LEGACY_SCRIPT)
 TOPOLOGY_DIR = processes.TOPOLOGY_DIR
 INSTALL_HINT = processes.INSTALL_HINT
 TopologyError = processes.TopologyError
@@ -126,10 +132,14 @@ SERVERS = [
     Server("blog", "blog_db", "DATABASE_URL_BLOG", BASE_PORT + 2, "app"),
     Server("shop", "shop_db", "DATABASE_URL_SHOP", BASE_PORT + 3, "app"),
     Server("analytics", "analytics_owner", "DATABASE_URL_ANALYTICS_OWNER", BASE_PORT + 4, "app"),
+    Server("legacy", "legacy", "DATABASE_URL_LEGACY", BASE_PORT + 5, legacy.READER),
 ]
 BY_NAME = {server.name: server for server in SERVERS}
 WAREHOUSE = BY_NAME["analytics"]
-SECRET_NAMES = ("app", "readonly", "replication", "analytics_reader")
+LEGACY = BY_NAME["legacy"]  # its own roles and database (scripts/pg_legacy.py)
+SECRET_NAMES = ("app", "readonly", "replication", "analytics_reader", legacy.OWNER, legacy.READER)
+# The key in secrets.json of a role in a URL, where it isn't the role's name.
+ROLE_SECRETS = {"app_readonly": "readonly"}
 
 
 def load_secrets() -> dict[str, str]:
@@ -164,7 +174,8 @@ def configure_and_start(bindir: Path, server: Server) -> None:
     ensure_logical_wal(bindir, server)
 
 
-def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
+def init_cluster(bindir: Path, server: Server) -> None:
+    """initdb *server*'s data directory unless it has one, then start it."""
     if not (server.data_dir / "PG_VERSION").exists():
         auth = ["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"]
         initdb = [bindir / "initdb", "-D", server.data_dir, *auth, "-E", "UTF8", "--no-sync"]
@@ -174,6 +185,10 @@ def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
             if server is WAREHOUSE:
                 conf.write(warehouse.WAREHOUSE_CONF)
     configure_and_start(bindir, server)
+
+
+def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
+    init_cluster(bindir, server)
     variables = {
         "db_name": DB_NAME,
         "app_password": passwords["app"],
@@ -185,6 +200,12 @@ def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
     psql(bindir, server, "ALTER ROLE app CREATEDB")
     if server is WAREHOUSE:
         warehouse.create_reader(warehouse_context(bindir), DB_NAME)
+
+
+def init_legacy(bindir: Path, server: Server) -> None:
+    """A primary without the site's roles: the legacy system's own, and its tables."""
+    init_cluster(bindir, server)
+    legacy.create(legacy_context(bindir))
 
 
 def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
@@ -223,22 +244,28 @@ def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
         time.sleep(0.1)
 
 
+def database_of(server: Server) -> str:
+    """The database the aliases use on *server*: the legacy system has its own name."""
+    return legacy.DB_NAME if server is LEGACY else DB_NAME
+
+
+def database_url(server: Server, role: str, passwords: dict) -> str:
+    password = passwords[ROLE_SECRETS.get(role, role)]
+    return f"postgres://{role}:{password}@127.0.0.1:{server.port}/{database_of(server)}"
+
+
 def database_urls(passwords: dict) -> dict[str, str]:
     """The DATABASE_URL* variables, plus a superuser URL for the standby.
 
-    ``DATABASE_URL_ANALYTICS`` is the warehouse again, as its read-only role.
+    ``DATABASE_URL_ANALYTICS`` is the warehouse again, as its read-only role,
+    and ``DATABASE_URL_LEGACY_OWNER`` the legacy database, as the role that owns
+    it (the tests build their legacy test database through it; the site never).
     ``DATABASE_URL_REPLICA_SUPERUSER`` (libpq URI over the Unix socket) is for
     tests and the lag lab: pausing replay needs a superuser.
     """
-    password = {"app": passwords["app"], "app_readonly": passwords["readonly"]}
-    urls = {
-        s.variable: f"postgres://{s.role}:{password[s.role]}@127.0.0.1:{s.port}/{DB_NAME}"
-        for s in SERVERS
-    }
-    urls[warehouse.READER_VARIABLE] = (
-        f"postgres://{warehouse.READER}:{passwords['analytics_reader']}"
-        f"@127.0.0.1:{WAREHOUSE.port}/{DB_NAME}"
-    )
+    urls = {s.variable: database_url(s, s.role, passwords) for s in SERVERS}
+    urls[warehouse.READER_VARIABLE] = database_url(WAREHOUSE, warehouse.READER, passwords)
+    urls[legacy.OWNER_VARIABLE] = database_url(LEGACY, legacy.OWNER, passwords)
     standby = BY_NAME["standby"]
     urls["DATABASE_URL_REPLICA_SUPERUSER"] = (
         f"postgresql://postgres@/{DB_NAME}?host={TOPOLOGY_DIR}&port={standby.port}"
@@ -252,6 +279,8 @@ def up(bindir: Path) -> dict[str, str]:
     for server in SERVERS:
         if server.standby_of:
             init_standby(bindir, server, passwords)
+        elif server is LEGACY:
+            init_legacy(bindir, server)
         else:
             init_primary(bindir, server, passwords)
     return database_urls(passwords)
@@ -261,12 +290,24 @@ def warehouse_context(bindir: Path):
     """What scripts/pg_warehouse.py works with: this topology's servers, passwords and psql."""
     return warehouse.Context(
         warehouse=WAREHOUSE,
-        sources=[s for s in SERVERS if not s.standby_of and s is not WAREHOUSE],
+        # Not the legacy system: its owner writes it, no migration publishes it.
+        sources=[s for s in SERVERS if not s.standby_of and s not in (WAREHOUSE, LEGACY)],
         passwords=load_secrets(),
         psql=lambda server, sql, database: psql(bindir, server, sql, database=database),
         psql_file=lambda server, path, variables, database: psql_file(
             bindir, server, path, variables, database=database
         ),
+        error=TopologyError,
+    )
+
+
+def legacy_context(bindir: Path):
+    """What scripts/pg_legacy.py works with: the passwords, and psql on the legacy server."""
+    return legacy.Context(
+        passwords=load_secrets(),
+        psql=lambda args, database: run(
+            psql_command(bindir, LEGACY, *args, database=database)
+        ).stdout.strip(),
         error=TopologyError,
     )
 
@@ -320,6 +361,8 @@ def status(bindir: Path, database: str = DB_NAME) -> int:
             context = warehouse_context(bindir)
             for name, state in warehouse.subscription_states(context, database).items():
                 print(f"  {database}: {name:<18} {state}")
+        if server is LEGACY:
+            print(f"  {legacy.DB_NAME}: {legacy.describe(legacy_context(bindir))}")
     return 1 if down_count else 0
 
 
@@ -327,12 +370,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """One subcommand each, so ``env --export`` is a flag and ``run``'s command is left alone."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start all five servers (idempotent)")
+    commands.add_parser("up", help="start all six servers (idempotent)")
     commands.add_parser("down", help="stop every server and delete the data")
     env = commands.add_parser("env", help="print the DATABASE_URL* variables")
     env.add_argument("--export", action="store_true", help="print `export` lines")
     for name, text in [
-        ("status", "one line per server; the subscriptions of the warehouse's database"),
+        ("status", "one line per server; the warehouse database's subscriptions, legacy's rows"),
         ("subscribe", "subscribe the warehouse's database to every source (after migrations)"),
         ("unsubscribe", "drop every subscription of the warehouse's database"),
     ]:

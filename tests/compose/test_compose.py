@@ -1,6 +1,7 @@
 """docker-compose.yml, checked offline: schema, interpolation and the resolved topology."""
 
 import json
+import posixpath
 import re
 import runpy
 import shutil
@@ -9,7 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from project.databases import PRIMARY_VARIABLES, READER_VARIABLES, REPLICA_VARIABLES
+from project.databases import (
+    PRIMARY_VARIABLES,
+    READ_ONLY_VARIABLES,
+    READER_VARIABLES,
+    REPLICA_VARIABLES,
+)
 from tests.compose.conftest import (
     COMPOSE_FILE,
     DOCKERFILE,
@@ -20,16 +26,20 @@ from tests.compose.conftest import (
     run,
     tool,
 )
+from tests.postgres.servers import topology
 
 # alias -> the variable that configures it, replicas and readers included.
 ALIAS_VARIABLES = (
     PRIMARY_VARIABLES
     | {alias: var for alias, (var, _) in REPLICA_VARIABLES.items()}
     | {alias: var for alias, (var, _) in READER_VARIABLES.items()}
+    | {alias: var for alias, (var, _, _) in READ_ONLY_VARIABLES.items()}
 )
 # The warehouse's owner alias; every other primary is a source it subscribes to.
 WAREHOUSE_OWNERS = {owner for _, owner in READER_VARIABLES.values()}
 SUBSCRIBE_SCRIPT = "/docker/postgres/analytics/subscribe.sh"
+LEGACY_SQL = REPO / "docker" / "legacy"
+LEGACY_INITDB_SCRIPT = LEGACY_SQL / "initdb" / "10-legacy.sh"
 SECRET_NAMES = [name for name in read_env_file(ENV_EXAMPLE) if re.search("PASSWORD|SECRET", name)]
 
 
@@ -45,6 +55,17 @@ def database_services(services: dict) -> dict[str, dict]:
 
 def url_of(services: dict, alias: str):
     return urlsplit(services["web"]["environment"][ALIAS_VARIABLES[alias]])
+
+
+def database_name(service: dict) -> str:
+    """The database a server's init scripts create: the site's, or the legacy system's."""
+    environment = service["environment"]
+    return environment.get("APP_DB_NAME") or environment["LEGACY_DB_NAME"]
+
+
+def legacy_hosts(services: dict) -> set[str]:
+    """The servers of the databases another system owns (the ``legacy`` alias's)."""
+    return {url_of(services, alias).hostname for alias in READ_ONLY_VARIABLES}
 
 
 def healthcheck_problems(services: dict) -> list[str]:
@@ -154,7 +175,8 @@ def test_every_django_alias_has_its_own_database_service(services):
     """Each alias's URL, in web and migrate alike, names a Postgres service and its database.
 
     One server per alias, none left over, except that a reader alias shares its
-    owner's server and database (another role on the same data).
+    owner's server and database (another role on the same data). The legacy
+    alias's owner has no URL here: the site never gets it.
     """
     databases = database_services(services)
     for service in ("web", "migrate"):
@@ -165,8 +187,7 @@ def test_every_django_alias_has_its_own_database_service(services):
             assert url.scheme in {"postgres", "postgresql"}, (service, alias)
             assert url.hostname in databases, f"{alias}: no service {url.hostname}"
             assert url.port == 5432
-            server = databases[url.hostname]["environment"]
-            assert url.path.lstrip("/") == server["APP_DB_NAME"], alias
+            assert url.path.lstrip("/") == database_name(databases[url.hostname]), alias
             if alias not in READER_VARIABLES:
                 hosts.append(url.hostname)
         assert sorted(hosts) == sorted(databases), "one server per alias, none left over"
@@ -379,13 +400,18 @@ def test_migrate_waits_for_every_alias_then_migrates_and_loads_the_demo(services
 
 
 def test_the_shared_role_file_and_initdb_scripts_reach_every_primary(services):
-    """Each primary mounts roles.sql and the initdb scripts read-only, and keeps its data."""
+    """Each of the site's primaries mounts roles.sql and the initdb scripts read-only."""
     for name, service in database_services(services).items():
         if "PRIMARY_HOST" in service["environment"]:
             continue  # the standby gets its roles from the base backup
+        if name in legacy_hosts(services):
+            continue  # another system's server, with roles of its own (below)
         targets = {v["target"]: v for v in service["volumes"]}
         assert targets["/docker/postgres/roles.sql"]["read_only"], name
         assert targets["/docker-entrypoint-initdb.d"]["read_only"], name
+        assert Path(targets["/docker-entrypoint-initdb.d"]["source"]) == (
+            REPO / "docker" / "postgres" / "initdb"
+        ), name
         assert any(v["type"] == "volume" for v in service["volumes"]), f"{name}: no data volume"
 
 
@@ -396,3 +422,86 @@ def test_copy_of_the_compose_file_still_resolves_outside_the_repository(tmp_path
         "config", "--quiet", home=clean_home, compose_file=tmp_path / "docker-compose.yml"
     )
     assert result.returncode == 0, result.stderr
+
+
+# --- The legacy stock system ---------------------------------------------------
+
+
+def test_the_legacy_alias_reads_as_legacy_reader_and_the_site_never_gets_the_owner(services):
+    """legacy's URL is the reader's on db-legacy's database; no service of the site has
+    the owner's URL or password, which only db-legacy's init script uses."""
+    owner_password = read_env_file(ENV_EXAMPLE)["LEGACY_OWNER_PASSWORD"]
+    for alias, (_, _, owner_variable) in READ_ONLY_VARIABLES.items():
+        url = url_of(services, alias)
+        server = services[url.hostname]
+        assert url.username == "legacy_reader"
+        assert url.password == server["environment"]["LEGACY_READER_PASSWORD"]
+        assert url.path.lstrip("/") == server["environment"]["LEGACY_DB_NAME"] == "stock"
+        for name in ("web", "migrate", "relay"):
+            assert owner_variable not in services[name]["environment"], name
+    holders_of_owner = {
+        where.split(".")[0]
+        for where, value in secret_values(services).items()
+        if value == owner_password
+    }
+    assert holders_of_owner == legacy_hosts(services)
+
+
+def test_the_legacy_server_has_its_own_init_directory_and_none_of_the_sites_roles(services):
+    """db-legacy runs docker/legacy/initdb, not the shared scripts, and mounts no roles.sql
+    of the site: app, app_readonly and replicator don't exist there."""
+    for name in legacy_hosts(services):
+        service = services[name]
+        mounts = {v["target"]: v for v in service["volumes"] if v["type"] == "bind"}
+        assert Path(mounts["/docker-entrypoint-initdb.d"]["source"]) == LEGACY_SQL / "initdb"
+        assert "/docker/postgres/roles.sql" not in mounts, name
+        assert all(mount["read_only"] for mount in mounts.values()), name
+        assert service["command"] is None, "the image's own: no source of the warehouse"
+        assert any(v["type"] == "volume" for v in service["volumes"]), f"{name}: no data volume"
+        test = " ".join(service["healthcheck"]["test"])
+        assert 'pg_isready -h 127.0.0.1 -U postgres -d "$${LEGACY_DB_NAME}"' in test
+
+
+def legacy_sql_paths() -> dict[str, Path]:
+    """``{path in the container: file in the repository}`` of every SQL file db-legacy's
+    init reads: those 10-legacy.sh names, and those roles.sql includes with ``\\ir``."""
+    script = LEGACY_INITDB_SCRIPT.read_text()
+    sql_dir = re.search(r"LEGACY_SQL_DIR:-([^}]+)}", script).group(1)
+    paths = {
+        f"{sql_dir}/{name}": LEGACY_SQL / name
+        for name in re.findall(r'"\$sql_dir/([\w-]+\.sql)"', script)
+    }
+    roles = paths[f"{sql_dir}/roles.sql"].read_text()
+    for included in re.findall(r"^\\ir (\S+)$", roles, flags=re.M):
+        in_container = posixpath.normpath(posixpath.join(sql_dir, included))
+        paths[in_container] = (LEGACY_SQL / included).resolve()
+    return paths
+
+
+def test_the_legacy_server_mounts_every_sql_file_where_its_init_reads_it(services):
+    """roles.sql, schema.sql, data.sql and grants.sql beside each other, and the file
+    roles.sql includes (``\\ir ../postgres/revoke-large-objects.sql``) relative to them."""
+    paths = legacy_sql_paths()
+    assert {path.name for path in paths.values()} == {
+        "roles.sql",
+        "schema.sql",
+        "data.sql",
+        "grants.sql",
+        "revoke-large-objects.sql",
+    }
+    for name in legacy_hosts(services):
+        mounts = {v["target"]: v for v in services[name]["volumes"] if v["type"] == "bind"}
+        for target, source in paths.items():
+            assert target in mounts, f"{name} doesn't mount {target}"
+            assert Path(mounts[target]["source"]) == source, target
+
+
+def test_the_local_topology_runs_a_server_for_each_database_service(services):
+    """scripts/pg_topology.py has the same servers as this file: one per alias's URL, the
+    legacy database under the same name."""
+    assert len(topology.SERVERS) == len(database_services(services))
+    environment = services["web"]["environment"]
+    assert {server.variable for server in topology.SERVERS} <= set(environment)
+    assert urlsplit(environment[topology.LEGACY.variable]).path.lstrip("/") == (
+        topology.database_of(topology.LEGACY)
+    )

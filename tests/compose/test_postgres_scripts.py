@@ -1,7 +1,8 @@
 """The pg_hba.conf that compose's servers end up with, from their own scripts, run offline.
 
 Each primary's initdb script puts the refusal of app_readonly first; the
-standby, a pg_basebackup copy of its primary, takes it out again. No Docker:
+standby, a pg_basebackup copy of its primary, takes it out again. The
+warehouse's and the legacy server's init scripts run with psql stubbed. No Docker:
 the scripts run under sh and bash here, with the image's tools (pg_isready,
 pg_basebackup, gosu, the image's entry point) replaced by stubs.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.compose.conftest import REPO
-from tests.compose.test_compose import database_services
+from tests.compose.test_compose import database_services, legacy_hosts
 
 RULES = REPO / "docker" / "postgres" / "hba-refuse-readonly.conf"
 INITDB_SCRIPT = REPO / "docker" / "postgres" / "initdb" / "30-refuse-readonly.sh"
@@ -111,13 +112,20 @@ def test_the_standby_drops_the_refusal_its_clone_copied(tmp_path, primary_hba):
 
 
 def test_every_server_mounts_the_refusal_where_its_script_reads_it(services):
-    """Primaries and the standby alike: a missing file would fail their scripts."""
+    """Primaries and the standby alike: a missing file would fail their scripts.
+
+    Not the legacy server: none of its init scripts refuses app_readonly, a role
+    of the site's that doesn't exist there.
+    """
     default_path = {
         script.name: re.search(r"REFUSE_READONLY_RULES:-([^}]+)}", script.read_text()).group(1)
         for script in (INITDB_SCRIPT, STANDBY_ENTRYPOINT)
     }
     assert set(default_path.values()) == {"/docker/postgres/hba-refuse-readonly.conf"}
     for name, service in database_services(services).items():
+        if name in legacy_hosts(services):
+            assert not (REPO / "docker" / "legacy" / "initdb" / INITDB_SCRIPT.name).exists()
+            continue
         mounts = {v["target"]: v for v in service["volumes"] if v["type"] == "bind"}
         mount = mounts.get("/docker/postgres/hba-refuse-readonly.conf")
         assert mount, f"{name} doesn't mount the refusal rules"
@@ -217,3 +225,56 @@ def test_subscribe_runs_subscribe_sql_on_the_warehouse_once_per_source(tmp_path,
         assert run[run.index("-d") + 1] == "multidb_analytics"
         assert "slot=analytics_multidb_analytics" in run
     assert "every table is copied" in result.stderr
+
+
+# --- The legacy stock system ---------------------------------------------------
+
+LEGACY_INITDB_SCRIPT = REPO / "docker" / "legacy" / "initdb" / "10-legacy.sh"
+
+
+def test_the_legacy_initdb_script_makes_the_roles_then_the_tables_as_their_owner(
+    tmp_path, services
+):
+    """With db-legacy's environment: roles.sql as the superuser, then schema, data and
+    grants in the legacy database, as legacy_owner, in one transaction that stops at an error."""
+    (name,) = legacy_hosts(services)
+    environment = services[name]["environment"]
+    result, calls = stubbed_psql(
+        tmp_path, LEGACY_INITDB_SCRIPT, POSTGRES_USER="postgres", **environment
+    )
+    assert result.returncode == 0, result.stderr
+    roles, tables = calls
+    assert roles[roles.index("--username") + 1] == "postgres"
+    assert roles[roles.index("--dbname") + 1] == "postgres"
+    assert f"db_name={environment['LEGACY_DB_NAME']}" in roles
+    assert f"owner_password={environment['LEGACY_OWNER_PASSWORD']}" in roles
+    assert f"reader_password={environment['LEGACY_READER_PASSWORD']}" in roles
+    assert roles[roles.index("-f") + 1] == "/docker/legacy/roles.sql"
+    assert tables[tables.index("--username") + 1] == "postgres"
+    assert tables[tables.index("--dbname") + 1] == environment["LEGACY_DB_NAME"]
+    assert {"--single-transaction", "ON_ERROR_STOP=1"} <= set(tables)
+    assert tables[tables.index("-c") + 1] == "SET ROLE legacy_owner"
+    files = [tables[i + 1] for i, arg in enumerate(tables) if arg == "-f"]
+    assert files == [f"/docker/legacy/{sql}.sql" for sql in ("schema", "data", "grants")]
+    assert tables.index("-c") < tables.index("-f"), "the owner's from the first statement"
+
+
+def test_the_legacy_initdb_script_stops_at_the_first_failure(tmp_path):
+    """set -e: when roles.sql fails, the tables aren't attempted (and the image stops)."""
+    stubs = tmp_path / "bin"
+    stubs.mkdir()
+    (stubs / "psql").write_text('#!/bin/sh\necho "$*" >> "$PSQL_LOG"; exit 3\n')
+    (stubs / "psql").chmod(0o755)
+    log = tmp_path / "psql.log"
+    env = {
+        "PATH": f"{stubs}{os.pathsep}{os.defpath}",
+        "PSQL_LOG": str(log),
+        "POSTGRES_USER": "postgres",
+        "LEGACY_OWNER_PASSWORD": "o",
+        "LEGACY_READER_PASSWORD": "r",
+    }
+    result = subprocess.run(
+        [str(LEGACY_INITDB_SCRIPT)], env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 3
+    assert len(log.read_text().splitlines()) == 1

@@ -1,8 +1,9 @@
 """What only a real PostgreSQL topology can answer: servers, replication, roles, lag.
 
 These run in the second pass of ``make test``, against the servers that
-``scripts/pg_topology.py`` starts: a primary, its streaming standby, and one
-server each for ``blog_db`` and ``shop_db``.
+``scripts/pg_topology.py`` starts: a primary, its streaming standby, one
+server each for ``blog_db`` and ``shop_db`` (and the warehouse, tested in
+test_warehouse.py), and the legacy stock system's.
 """
 
 import os
@@ -140,3 +141,24 @@ def test_paused_replay_hides_new_rows_from_replica_until_resumed():
         assert not User.objects.using("replica").filter(username="lagging").exists()
     wait_for_replay()
     assert User.objects.using("replica").filter(username="lagging").exists()
+
+
+def legacy_reader() -> psycopg.Connection:
+    """The ``legacy`` alias's role on the real legacy database ``up`` filled, not a test copy."""
+    url = os.environ.get("DATABASE_URL_LEGACY")
+    if not url:
+        pytest.fail("DATABASE_URL_LEGACY is unset: run through scripts/pg_topology.py")
+    return psycopg.connect(url, autocommit=True)
+
+
+def test_legacy_reader_reads_the_owners_rows_and_can_write_none():
+    """Both guards: read-only transactions, and SELECT only once a transaction may write."""
+    insert = """INSERT INTO "SUPPLIER" VALUES ('S00099', 'Nope', 'GB', NULL)"""
+    with legacy_reader() as connection:
+        assert connection.execute('SELECT count(*) FROM "ITEM"').fetchone() == (6,)
+        with pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+            connection.execute(insert)
+        connection.execute("SET default_transaction_read_only = off")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            connection.execute(insert)
+        assert connection.execute('SELECT count(*) FROM "SUPPLIER"').fetchone() == (3,)

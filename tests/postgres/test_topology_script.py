@@ -1,5 +1,5 @@
-"""scripts/pg_topology.py brings the five servers up, subscribes the warehouse, and takes
-every one of them down.
+"""scripts/pg_topology.py brings the six servers up, subscribes the warehouse, fills the
+legacy database once, and takes every one of them down.
 
 The tests share a throwaway topology of their own. Each runs ``up`` first
 (idempotent, so quick when the servers already run), since pytest-randomly
@@ -41,6 +41,7 @@ DIRECTORY = Path(f"/tmp/multidb-pg-script-test-{OUTER_PORT}")
 BASE_PORT = OUTER_PORT + 10
 PORTS = {"primary": BASE_PORT, "blog": BASE_PORT + 2, "shop": BASE_PORT + 3}
 WAREHOUSE_PORT = BASE_PORT + 4
+LEGACY_PORT = BASE_PORT + 5
 SUBSCRIPTIONS = {"analytics_default", "analytics_blog_db", "analytics_shop_db"}
 PROBE_DATABASE = "script_probe"  # made by these tests on every source and the warehouse
 
@@ -92,16 +93,17 @@ def fresh_database(name: str) -> None:
             admin.execute(f"CREATE DATABASE {name}")
 
 
-def test_up_starts_primary_standby_blog_shop_and_the_warehouse(up):
+def test_up_starts_primary_standby_blog_shop_the_warehouse_and_legacy(up):
     assert server_lines(up.stdout) == [
         ["primary", "default"],
         ["standby", "replica"],
         ["blog", "blog_db"],
         ["shop", "shop_db"],
         ["analytics", "analytics_owner"],
+        ["legacy", "legacy"],
     ]
     assert "running (standby, replaying" in up.stdout.splitlines()[2]
-    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 5
+    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 6
     for port in [*PORTS.values(), WAREHOUSE_PORT]:
         assert scalar(port, "SHOW wal_level", "postgres") == "logical"
 
@@ -113,6 +115,9 @@ def test_env_prints_every_url_and_export_lines(up):
     assert "DATABASE_URL_ANALYTICS_OWNER=postgres://app:" in env.stdout
     assert "DATABASE_URL_ANALYTICS=postgres://analytics_reader:" in env.stdout
     assert f"@127.0.0.1:{WAREHOUSE_PORT}/multidb\n" in env.stdout
+    assert "DATABASE_URL_LEGACY=postgres://legacy_reader:" in env.stdout
+    assert "DATABASE_URL_LEGACY_OWNER=postgres://legacy_owner:" in env.stdout
+    assert env.stdout.count(f"@127.0.0.1:{LEGACY_PORT}/stock\n") == 2
     exported = topology("env", "--export")
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout.splitlines() == [f"export {line}" for line in env.stdout.splitlines()]
@@ -183,8 +188,22 @@ def test_subscribe_copies_streams_and_refreshes_and_unsubscribe_drops_the_slots(
         admin.execute(f"DROP DATABASE {PROBE_DATABASE}")
 
 
-def test_down_stops_all_five_servers_and_deletes_the_directory(up):
-    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 5
+def test_up_fills_the_legacy_database_once_as_its_owner(up):
+    """A second ``up`` neither fails on the tables it made nor adds their rows again."""
+    again = topology("up")
+    assert again.returncode == 0, again.stderr
+    assert "  stock: 3 suppliers, 6 items, 7 stock rows" in again.stdout
+    counts = 'SELECT (SELECT count(*) FROM "ITEM"), (SELECT count(*) FROM "STOCK")'
+    with superuser(LEGACY_PORT, "stock") as legacy:
+        assert legacy.execute(counts).fetchone() == (6, 7)
+        owners = "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname = 'public'"
+        assert legacy.execute(owners).fetchall() == [("legacy_owner",)]
+        roles = "SELECT rolname FROM pg_roles WHERE rolname IN ('app', 'legacy_owner')"
+        assert legacy.execute(roles).fetchall() == [("legacy_owner",)], "none of the site's"
+
+
+def test_down_stops_all_six_servers_and_deletes_the_directory(up):
+    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 6
     down = topology("down")
     assert down.returncode == 0, down.stderr
     assert server_processes(DIRECTORY) == []
