@@ -10,6 +10,8 @@
     psql(bindir, server, sql)         run SQL as the superuser over the Unix socket
     psql_file(bindir, server, path, variables)   run an SQL file the same way
     ensure_logical_wal(bindir, server)           restart with SERVER_CONF's wal_level
+    clone_standby(bindir, server, primary, ...)  pg_basebackup a standby through a slot
+    wait_for_streaming(bindir, primary, server)  until the primary streams to it
 
 Everything lives in ``$PG_TOPOLOGY_DIR`` (default ``/tmp/multidb-pg``, made by
 ``prepare_dir``): the data directories, the logs and the Unix sockets, which is
@@ -216,3 +218,45 @@ def ensure_logical_wal(bindir: Path, server: ServerLike) -> None:
     psql(bindir, server, "ALTER SYSTEM SET wal_level = logical")
     pg_ctl(bindir, server, "-m", "fast", "-w", "-t", "60", "stop")
     start(bindir, server)
+
+
+def clone_standby(bindir: Path, server: ServerLike, primary: ServerLike, *, slot, password) -> None:
+    """Fill *server*'s empty data directory with a base backup of *primary*, a standby to be.
+
+    The replication slot *slot* is made anew, so a backup taken before
+    (and its slot) never holds the primary's WAL for a standby that is gone.
+    """
+    psql(
+        bindir,
+        primary,
+        f"SELECT pg_drop_replication_slot(slot_name) FROM "
+        f"pg_replication_slots WHERE slot_name = '{slot}'",
+    )
+    source = ["-h", "127.0.0.1", "-p", primary.port, "-U", "replicator"]
+    # -R writes the standby's connection settings, -X stream copies the WAL
+    # the backup needs, -C -S creates the slot that keeps the primary's WAL.
+    backup = ["-D", server.data_dir, "-R", "-X", "stream", "-C", "-S", slot]
+    run(
+        [
+            *as_server_user(),
+            bindir / "pg_basebackup",
+            *source,
+            *backup,
+            "--checkpoint=fast",
+            "--no-sync",
+        ],
+        env={"PGPASSWORD": password},
+    )
+    # The copied postgresql.conf still says the primary's port; later lines win.
+    with open(server.data_dir / "postgresql.conf", "a") as conf:
+        conf.write(f"\nport = {server.port}\n")
+
+
+def wait_for_streaming(bindir: Path, primary: ServerLike, server: ServerLike, timeout=30.0) -> None:
+    """Return once *primary* streams WAL to a standby; raise after *timeout* seconds."""
+    deadline = time.monotonic() + timeout
+    streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
+    while psql(bindir, primary, streaming) == "0":
+        if time.monotonic() > deadline:
+            raise TopologyError(f"{server.name} did not start streaming; see {server.log_file}")
+        time.sleep(0.1)

@@ -48,7 +48,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,6 +98,8 @@ psql = processes.psql
 psql_file = processes.psql_file
 SERVER_CONF = processes.SERVER_CONF
 ensure_logical_wal = processes.ensure_logical_wal
+clone_standby = processes.clone_standby
+wait_for_streaming = processes.wait_for_streaming
 
 # The standby's rules; every other server puts REFUSE_READONLY_HBA's first.
 HBA_CONF = """
@@ -211,37 +212,9 @@ def init_legacy(bindir: Path, server: Server) -> None:
 def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
     primary = BY_NAME[server.standby_of]
     if not (server.data_dir / "PG_VERSION").exists():
-        psql(
-            bindir,
-            primary,
-            f"SELECT pg_drop_replication_slot(slot_name) FROM "
-            f"pg_replication_slots WHERE slot_name = '{SLOT}'",
-        )
-        source = ["-h", "127.0.0.1", "-p", primary.port, "-U", "replicator"]
-        # -R writes the standby's connection settings, -X stream copies the WAL
-        # the backup needs, -C -S creates the slot that keeps the primary's WAL.
-        backup = ["-D", server.data_dir, "-R", "-X", "stream", "-C", "-S", SLOT]
-        run(
-            [
-                *as_server_user(),
-                bindir / "pg_basebackup",
-                *source,
-                *backup,
-                "--checkpoint=fast",
-                "--no-sync",
-            ],
-            env={"PGPASSWORD": passwords["replication"]},
-        )
-        # The copied postgresql.conf still says the primary's port; later lines win.
-        with open(server.data_dir / "postgresql.conf", "a") as conf:
-            conf.write(f"\nport = {server.port}\n")
+        clone_standby(bindir, server, primary, slot=SLOT, password=passwords["replication"])
     configure_and_start(bindir, server)
-    deadline = time.monotonic() + 30
-    streaming = "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'"
-    while psql(bindir, primary, streaming) == "0":
-        if time.monotonic() > deadline:
-            raise TopologyError(f"{server.name} did not start streaming; see {server.log_file}")
-        time.sleep(0.1)
+    wait_for_streaming(bindir, primary, server)
 
 
 def database_of(server: Server) -> str:
