@@ -1,7 +1,6 @@
 """docker-compose.yml, checked offline: schema, interpolation and the resolved topology."""
 
 import json
-import posixpath
 import re
 import runpy
 import shutil
@@ -10,12 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from project.databases import (
-    PRIMARY_VARIABLES,
-    READ_ONLY_VARIABLES,
-    READER_VARIABLES,
-    REPLICA_VARIABLES,
-)
+from project.databases import PRIMARY_VARIABLES, READER_VARIABLES, REPLICA_VARIABLES
 from tests.compose.conftest import (
     COMPOSE_FILE,
     DOCKERFILE,
@@ -26,46 +20,19 @@ from tests.compose.conftest import (
     run,
     tool,
 )
-from tests.postgres.servers import topology
-
-# alias -> the variable that configures it, replicas and readers included.
-ALIAS_VARIABLES = (
-    PRIMARY_VARIABLES
-    | {alias: var for alias, (var, _) in REPLICA_VARIABLES.items()}
-    | {alias: var for alias, (var, _) in READER_VARIABLES.items()}
-    | {alias: var for alias, (var, _, _) in READ_ONLY_VARIABLES.items()}
+from tests.compose.model import (
+    ALIAS_VARIABLES,
+    database_name,
+    database_services,
+    legacy_hosts,
+    secret_values,
+    url_of,
 )
+
 # The warehouse's owner alias; every other primary is a source it subscribes to.
 WAREHOUSE_OWNERS = {owner for _, owner in READER_VARIABLES.values()}
 SUBSCRIBE_SCRIPT = "/docker/postgres/analytics/subscribe.sh"
-LEGACY_SQL = REPO / "docker" / "legacy"
-LEGACY_INITDB_SCRIPT = LEGACY_SQL / "initdb" / "10-legacy.sh"
 SECRET_NAMES = [name for name in read_env_file(ENV_EXAMPLE) if re.search("PASSWORD|SECRET", name)]
-
-
-def database_services(services: dict) -> dict[str, dict]:
-    """The PostgreSQL servers: the image, and a data volume (the one-shot subscribe has none)."""
-    return {
-        name: service
-        for name, service in services.items()
-        if service.get("image", "").startswith("postgres:")
-        and any(v["target"] == "/var/lib/postgresql/data" for v in service.get("volumes", []))
-    }
-
-
-def url_of(services: dict, alias: str):
-    return urlsplit(services["web"]["environment"][ALIAS_VARIABLES[alias]])
-
-
-def database_name(service: dict) -> str:
-    """The database a server's init scripts create: the site's, or the legacy system's."""
-    environment = service["environment"]
-    return environment.get("APP_DB_NAME") or environment["LEGACY_DB_NAME"]
-
-
-def legacy_hosts(services: dict) -> set[str]:
-    """The servers of the databases another system owns (the ``legacy`` alias's)."""
-    return {url_of(services, alias).hostname for alias in READ_ONLY_VARIABLES}
 
 
 def healthcheck_problems(services: dict) -> list[str]:
@@ -137,18 +104,6 @@ def test_compose_refuses_to_start_without_a_secret(name, tmp_path, clean_home):
     result = compose("config", "--quiet", home=clean_home, env_file=env_file)
     assert result.returncode != 0
     assert f"set {name} in .env" in result.stderr
-
-
-def secret_values(services: dict) -> dict[str, str]:
-    """Return ``{"service.VARIABLE": secret}`` for each password or key in a resolved model."""
-    found = {}
-    for name, service in services.items():
-        for key, value in (service.get("environment") or {}).items():
-            if re.search("PASSWORD|SECRET", key):
-                found[f"{name}.{key}"] = value
-            elif "://" in (value or "") and urlsplit(value).password is not None:
-                found[f"{name}.{key}"] = urlsplit(value).password
-    return found
 
 
 def test_secrets_in_the_resolved_model_are_the_env_example_placeholders(services):
@@ -422,86 +377,3 @@ def test_copy_of_the_compose_file_still_resolves_outside_the_repository(tmp_path
         "config", "--quiet", home=clean_home, compose_file=tmp_path / "docker-compose.yml"
     )
     assert result.returncode == 0, result.stderr
-
-
-# --- The legacy stock system ---------------------------------------------------
-
-
-def test_the_legacy_alias_reads_as_legacy_reader_and_the_site_never_gets_the_owner(services):
-    """legacy's URL is the reader's on db-legacy's database; no service of the site has
-    the owner's URL or password, which only db-legacy's init script uses."""
-    owner_password = read_env_file(ENV_EXAMPLE)["LEGACY_OWNER_PASSWORD"]
-    for alias, (_, _, owner_variable) in READ_ONLY_VARIABLES.items():
-        url = url_of(services, alias)
-        server = services[url.hostname]
-        assert url.username == "legacy_reader"
-        assert url.password == server["environment"]["LEGACY_READER_PASSWORD"]
-        assert url.path.lstrip("/") == server["environment"]["LEGACY_DB_NAME"] == "stock"
-        for name in ("web", "migrate", "relay"):
-            assert owner_variable not in services[name]["environment"], name
-    holders_of_owner = {
-        where.split(".")[0]
-        for where, value in secret_values(services).items()
-        if value == owner_password
-    }
-    assert holders_of_owner == legacy_hosts(services)
-
-
-def test_the_legacy_server_has_its_own_init_directory_and_none_of_the_sites_roles(services):
-    """db-legacy runs docker/legacy/initdb, not the shared scripts, and mounts no roles.sql
-    of the site: app, app_readonly and replicator don't exist there."""
-    for name in legacy_hosts(services):
-        service = services[name]
-        mounts = {v["target"]: v for v in service["volumes"] if v["type"] == "bind"}
-        assert Path(mounts["/docker-entrypoint-initdb.d"]["source"]) == LEGACY_SQL / "initdb"
-        assert "/docker/postgres/roles.sql" not in mounts, name
-        assert all(mount["read_only"] for mount in mounts.values()), name
-        assert service["command"] is None, "the image's own: no source of the warehouse"
-        assert any(v["type"] == "volume" for v in service["volumes"]), f"{name}: no data volume"
-        test = " ".join(service["healthcheck"]["test"])
-        assert 'pg_isready -h 127.0.0.1 -U postgres -d "$${LEGACY_DB_NAME}"' in test
-
-
-def legacy_sql_paths() -> dict[str, Path]:
-    """``{path in the container: file in the repository}`` of every SQL file db-legacy's
-    init reads: those 10-legacy.sh names, and those roles.sql includes with ``\\ir``."""
-    script = LEGACY_INITDB_SCRIPT.read_text()
-    sql_dir = re.search(r"LEGACY_SQL_DIR:-([^}]+)}", script).group(1)
-    paths = {
-        f"{sql_dir}/{name}": LEGACY_SQL / name
-        for name in re.findall(r'"\$sql_dir/([\w-]+\.sql)"', script)
-    }
-    roles = paths[f"{sql_dir}/roles.sql"].read_text()
-    for included in re.findall(r"^\\ir (\S+)$", roles, flags=re.M):
-        in_container = posixpath.normpath(posixpath.join(sql_dir, included))
-        paths[in_container] = (LEGACY_SQL / included).resolve()
-    return paths
-
-
-def test_the_legacy_server_mounts_every_sql_file_where_its_init_reads_it(services):
-    """roles.sql, schema.sql, data.sql and grants.sql beside each other, and the file
-    roles.sql includes (``\\ir ../postgres/revoke-large-objects.sql``) relative to them."""
-    paths = legacy_sql_paths()
-    assert {path.name for path in paths.values()} == {
-        "roles.sql",
-        "schema.sql",
-        "data.sql",
-        "grants.sql",
-        "revoke-large-objects.sql",
-    }
-    for name in legacy_hosts(services):
-        mounts = {v["target"]: v for v in services[name]["volumes"] if v["type"] == "bind"}
-        for target, source in paths.items():
-            assert target in mounts, f"{name} doesn't mount {target}"
-            assert Path(mounts[target]["source"]) == source, target
-
-
-def test_the_local_topology_runs_a_server_for_each_database_service(services):
-    """scripts/pg_topology.py has the same servers as this file: one per alias's URL, the
-    legacy database under the same name."""
-    assert len(topology.SERVERS) == len(database_services(services))
-    environment = services["web"]["environment"]
-    assert {server.variable for server in topology.SERVERS} <= set(environment)
-    assert urlsplit(environment[topology.LEGACY.variable]).path.lstrip("/") == (
-        topology.database_of(topology.LEGACY)
-    )
