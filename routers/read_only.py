@@ -37,6 +37,7 @@ from collections.abc import Iterable, Mapping
 from contextlib import ContextDecorator
 from contextvars import ContextVar
 from functools import cache
+from types import MappingProxyType
 
 from django.conf import settings
 from django.core import checks
@@ -53,6 +54,7 @@ __all__ = [
     "allow_writes",
     "check_read_only",
     "read_only_aliases",
+    "write_aliases",
 ]
 
 ALLOWED_REASON = "read-only database, writes allowed in this block"
@@ -71,25 +73,28 @@ class ReadOnlyDatabaseError(DatabaseError):
 
 
 @cache
-def _write_aliases() -> dict[str, str]:
-    """Each read-only alias -> the alias its writes go to inside ``allow_writes``."""
+def write_aliases() -> Mapping[str, str]:
+    """Each read-only alias -> the alias its writes go to inside ``allow_writes`` (itself,
+    in the list form); an alias writes go to is read-only too, and writes to itself."""
     value = getattr(settings, "DATABASE_READ_ONLY", ())
     if isinstance(value, str):
         value = [value]
     if isinstance(value, Mapping):
-        return {**{target: target for target in value.values()}, **value}
-    return {alias: alias for alias in value}
+        targets = {**{target: target for target in value.values()}, **value}
+    else:
+        targets = {alias: alias for alias in value}
+    return MappingProxyType(targets)  # cached: nobody may change it in place
 
 
 def read_only_aliases() -> frozenset[str]:
     """Return every alias ``DATABASE_READ_ONLY`` names, write aliases included."""
-    return frozenset(_write_aliases())
+    return frozenset(write_aliases())
 
 
 @receiver(setting_changed)
 def _clear_cache(*, setting, **kwargs):
     if setting == "DATABASE_READ_ONLY":
-        _write_aliases.cache_clear()
+        write_aliases.cache_clear()
 
 
 class allow_writes(ContextDecorator):
@@ -111,7 +116,7 @@ class allow_writes(ContextDecorator):
 def writes_allowed(alias: str) -> bool:
     """Whether an ``allow_writes`` block around this code names *alias*, or a reader of it."""
     allowed = _allowed.get()
-    return alias in allowed or any(_write_aliases().get(name) == alias for name in allowed)
+    return alias in allowed or any(write_aliases().get(name) == alias for name in allowed)
 
 
 class ReadOnlyRouter:
@@ -123,7 +128,7 @@ class ReadOnlyRouter:
         if alias not in read_only_aliases():
             return None
         if writes_allowed(alias):
-            return explain(_write_aliases()[alias], ALLOWED_REASON)
+            return explain(write_aliases()[alias], ALLOWED_REASON)
         return explain(alias, "read-only database")
 
     def db_for_write(self, model, **hints):
@@ -133,7 +138,7 @@ class ReadOnlyRouter:
             return None
         if not writes_allowed(alias):
             raise ReadOnlyDatabaseError(model, alias)
-        return explain(_write_aliases()[alias], ALLOWED_REASON)
+        return explain(write_aliases()[alias], ALLOWED_REASON)
 
     def allow_migrate(self, db, app_label, model_name=None, **hints):
         """A read-only database gets no table, and no record of migrations."""

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, router
 
 from routers.app_label import routing_rules
-from routers.read_only import read_only_aliases
+from routers.read_only import read_only_aliases, write_aliases
 from routers.replica_sets import primary_of
 from routers.warehouse import warehouse
 
@@ -101,10 +101,9 @@ def read_only_apps(alias: str) -> list[str]:
 
 
 def _read_only_role(alias: str) -> str:
-    value = getattr(settings, "DATABASE_READ_ONLY", ())
-    if isinstance(value, dict) and alias in value.values() and alias not in value:
-        readers = ", ".join(name for name, target in value.items() if target == alias)
-        return f"owner role of {readers}, for allow_writes blocks"
+    readers = [name for name, target in write_aliases().items() if target == alias != name]
+    if readers:
+        return f"owner role of {', '.join(readers)}, for allow_writes blocks"
     return "read-only database, owned elsewhere"
 
 
