@@ -10,6 +10,12 @@ from routers.health import health
 from routers.read_only import ReadOnlyRouter, read_only_aliases
 
 UNAVAILABLE = "The stock system can't be read just now"
+# The /legacy/ page's guards, in the order a write meets them in the database.
+ROLE, CONNECTION, ROUTER = (
+    "1. a role with SELECT only",
+    "2. a read-only connection",
+    "3. routers/read_only.py",
+)
 
 
 def supply_for(skus) -> tuple[dict[str, Availability], str]:
@@ -34,6 +40,9 @@ def supply_for(skus) -> tuple[dict[str, Availability], str]:
 
 def items_with_stock() -> tuple[list[Item], str]:
     """Every item with its supplier and its stock per warehouse: two queries on ``legacy``."""
+    usable, why = health.usable(router.db_for_read(Item))
+    if not usable:
+        return [], f"{UNAVAILABLE} ({why})."
     stock = Prefetch("stock", queryset=Stock.objects.order_by("warehouse"))
     try:
         return list(Item.objects.select_related("supplier").prefetch_related(stock)), ""
@@ -49,21 +58,26 @@ class Guard:
 
 
 def guards(alias: str = "legacy") -> list[Guard]:
-    """The three write guards of *alias*, as they stand in this process and on its server."""
-    return [_role_guard(alias), _connection_guard(alias), _router_guard(alias)]
+    """The three write guards of *alias*, as they stand in this process and on its server.
+
+    The server's two are asked of the server, unless ``routers.health`` says
+    it is down: then they are unknown, and the page doesn't wait for it.
+    """
+    usable, why = health.usable(alias)
+    if usable:
+        server = [_role_guard(alias), _connection_guard(alias)]
+    else:
+        server = [Guard(name, None, f"unknown: {why}") for name in (ROLE, CONNECTION)]
+    return [*server, _router_guard(alias)]
 
 
 def _router_guard(alias: str) -> Guard:
     installed = any(isinstance(each, ReadOnlyRouter) for each in router.routers)
-    listed = alias in read_only_aliases()
-    detail = (
-        "ReadOnlyRouter is first in DATABASE_ROUTERS and DATABASE_READ_ONLY names it"
-        if installed and listed
-        else "ReadOnlyRouter is not installed"
-        if not installed
-        else f"DATABASE_READ_ONLY doesn't name {alias!r}"
-    )
-    return Guard("3. routers/read_only.py", installed and listed, detail)
+    if not installed:
+        return Guard(ROUTER, False, "ReadOnlyRouter is not in DATABASE_ROUTERS")
+    if alias not in read_only_aliases():
+        return Guard(ROUTER, False, f"DATABASE_READ_ONLY doesn't name {alias!r}")
+    return Guard(ROUTER, True, "ReadOnlyRouter is in DATABASE_ROUTERS; DATABASE_READ_ONLY names it")
 
 
 def _connection_guard(alias: str) -> Guard:
@@ -84,14 +98,14 @@ def _connection_guard(alias: str) -> Guard:
                     f"PRAGMA query_only = {int(query_only)}"
                 )
     except DatabaseError as error:
-        return Guard("2. a read-only connection", None, f"unknown: {error}")
-    return Guard("2. a read-only connection", on, detail)
+        return Guard(CONNECTION, None, f"unknown: {error}")
+    return Guard(CONNECTION, on, detail)
 
 
 def _role_guard(alias: str) -> Guard:
     connection = connections[alias]
     if connection.vendor != "postgresql":
-        return Guard("1. a role with SELECT only", None, "SQLite has no roles; guards 2 and 3 hold")
+        return Guard(ROLE, None, "SQLite has no roles; guards 2 and 3 hold")
     privileges = (
         "SELECT current_user, count(*) FILTER (WHERE has_table_privilege(c.oid, 'SELECT')), "
         "count(*) FILTER (WHERE has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) "
@@ -103,6 +117,6 @@ def _role_guard(alias: str) -> Guard:
             cursor.execute(privileges)
             role, readable, writable = cursor.fetchone()
     except DatabaseError as error:
-        return Guard("1. a role with SELECT only", None, f"unknown: {error}")
+        return Guard(ROLE, None, f"unknown: {error}")
     detail = f"{role}: SELECT on {readable} relations, a write privilege on {writable}"
-    return Guard("1. a role with SELECT only", writable == 0, detail)
+    return Guard(ROLE, writable == 0, detail)

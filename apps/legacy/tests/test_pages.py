@@ -7,6 +7,7 @@ from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from apps.legacy.models import Supplier
 from apps.shop.factories import ProductFactory
 from tests.legacy import LEGACY
+from tests.support import unreachable
 
 pytestmark = pytest.mark.django_db(databases=["default", "replica", "shop_db", *LEGACY])
 
@@ -105,3 +106,17 @@ def test_the_legacy_admin_is_read_only(staff_client):
         staff_client.post("/admin/legacy/supplier/S00010/change/", {"name": "x"}).status_code == 403
     )
     assert Supplier.objects.get(number="S00010").name == "Quorum Press"
+
+
+def test_with_the_legacy_server_down_the_pages_still_answer_and_say_so(client):
+    product = ProductFactory(name="Field Guide", sku="MDB-0001")
+    with unreachable("legacy"):
+        page = client.get(reverse("shop:product_detail", args=[product.slug]))
+        assert page.status_code == 200
+        assert "The stock system can't be read just now" in page.context["supply_problem"]
+        overview = client.get(reverse("legacy:overview"))
+    assert overview.status_code == 200
+    role, connection, router_guard = overview.context["guards"]
+    assert role.on is None and connection.on is None, "unknown, not waited for"
+    assert router_guard.on is True
+    assert "The stock system can't be read just now" in overview.context["problem"]
