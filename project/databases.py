@@ -36,6 +36,9 @@ PRIMARY_VARIABLES = {
     # The analytics warehouse, as the role that owns its objects: migrations,
     # refresh_reports and sync_warehouse use it; the site's pages never do.
     "analytics_owner": "DATABASE_URL_ANALYTICS_OWNER",
+    # The physical shards of the sharded activity data (routers/sharding.py).
+    "shard_0": "DATABASE_URL_SHARD_0",
+    "shard_1": "DATABASE_URL_SHARD_1",
 }
 # replica alias -> (variable, the primary it mirrors)
 REPLICA_VARIABLES = {

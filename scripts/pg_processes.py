@@ -9,6 +9,8 @@
     stop_leftover(server)             kill a postmaster pg_ctl couldn't stop
     psql(bindir, server, sql)         run SQL as the superuser over the Unix socket
     psql_file(bindir, server, path, variables)   run an SQL file the same way
+    initdb(bindir, server)                       a data directory with SERVER_CONF, once
+    configure_and_start(bindir, server, hba)     write pg_hba.conf, start or reload
     ensure_logical_wal(bindir, server)           restart with SERVER_CONF's wal_level
     clone_standby(bindir, server, primary, ...)  pg_basebackup a standby through a slot
     wait_for_streaming(bindir, primary, server)  until the primary streams to it
@@ -205,6 +207,32 @@ def psql_file(
     """Run the SQL file *path* as the superuser, with *variables* as psql variables."""
     flags = [part for name, value in variables.items() for part in ("-v", f"{name}={value}")]
     run(psql_command(bindir, server, "-q", *flags, "-f", path, database=database))
+
+
+def initdb(bindir: Path, server: ServerLike, *, extra_conf: str = "") -> None:
+    """initdb *server*'s data directory unless it has one; SERVER_CONF, then *extra_conf*."""
+    if (server.data_dir / "PG_VERSION").exists():
+        return
+    auth = ["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"]
+    command = [bindir / "initdb", "-D", server.data_dir, *auth, "-E", "UTF8", "--no-sync"]
+    run([*as_server_user(), *command])
+    with open(server.data_dir / "postgresql.conf", "a") as conf:
+        conf.write(SERVER_CONF.format(socket_dir=TOPOLOGY_DIR, port=server.port) + extra_conf)
+
+
+def configure_and_start(bindir: Path, server: ServerLike, hba: str) -> None:
+    """Write *hba* as *server*'s pg_hba.conf, then start it, or have it reread the file.
+
+    Written at every ``up``, as roles.sql runs at every ``up``: a topology
+    started before a rule changed gets the new one. The standby needs it most,
+    since its data directory, pg_hba.conf included, is a copy of the primary's.
+    """
+    (server.data_dir / "pg_hba.conf").write_text(hba)
+    if is_running(bindir, server):
+        psql(bindir, server, "SELECT pg_reload_conf()")
+    else:
+        start(bindir, server)
+    ensure_logical_wal(bindir, server)
 
 
 def ensure_logical_wal(bindir: Path, server: ServerLike) -> None:

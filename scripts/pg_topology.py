@@ -4,15 +4,17 @@
 The same shape as docker-compose.yml: a primary for ``default``, a streaming
 hot standby of it (``pg_basebackup -R -X stream`` with a replication slot),
 separate servers for ``blog_db`` and ``shop_db``, an analytics warehouse
-(``analytics_owner`` and ``analytics``) fed from the other three by logical
-replication, and the legacy stock system (``legacy``), a database ``stock`` that
-its own role owns and the site only reads. Roles come from the same files
-compose uses, ``docker/postgres/roles.sql``, ``docker/postgres/analytics/roles.sql``
-and ``docker/legacy/roles.sql``, and so does the pg_hba.conf rule that refuses
-the replica's read-only role on every server but the standby,
+(``analytics_owner`` and ``analytics``) fed from those three by logical
+replication, the legacy stock system (``legacy``), a database ``stock`` that
+its own role owns and the site only reads, and the two physical shards of the
+sharded data (``shard_0``, ``shard_1``), site primaries the warehouse doesn't
+copy from. Roles come from the same files compose uses,
+``docker/postgres/roles.sql``, ``docker/postgres/analytics/roles.sql`` and
+``docker/legacy/roles.sql``, and so does the pg_hba.conf rule that refuses the
+replica's read-only role on every server but the standby,
 ``docker/postgres/hba-refuse-readonly.conf``.
 
-    scripts/pg_topology.py up        start all six servers (idempotent)
+    scripts/pg_topology.py up        start all eight servers (idempotent)
     scripts/pg_topology.py status    one line per server, the warehouse's subscriptions
                                      and the legacy database's rows
     scripts/pg_topology.py env [--export]   print the DATABASE_URL* variables
@@ -97,6 +99,8 @@ psql_command = processes.psql_command
 psql = processes.psql
 psql_file = processes.psql_file
 SERVER_CONF = processes.SERVER_CONF
+initdb = processes.initdb
+configure_and_start = processes.configure_and_start
 ensure_logical_wal = processes.ensure_logical_wal
 clone_standby = processes.clone_standby
 wait_for_streaming = processes.wait_for_streaming
@@ -134,10 +138,16 @@ SERVERS = [
     Server("shop", "shop_db", "DATABASE_URL_SHOP", BASE_PORT + 3, "app"),
     Server("analytics", "analytics_owner", "DATABASE_URL_ANALYTICS_OWNER", BASE_PORT + 4, "app"),
     Server("legacy", "legacy", "DATABASE_URL_LEGACY", BASE_PORT + 5, legacy.READER),
+    Server("shard0", "shard_0", "DATABASE_URL_SHARD_0", BASE_PORT + 6, "app"),
+    Server("shard1", "shard_1", "DATABASE_URL_SHARD_1", BASE_PORT + 7, "app"),
 ]
 BY_NAME = {server.name: server for server in SERVERS}
 WAREHOUSE = BY_NAME["analytics"]
 LEGACY = BY_NAME["legacy"]  # its own roles and database (scripts/pg_legacy.py)
+# The aliases whose tables migrate_all publishes to the warehouse: not the legacy
+# system (its owner writes it, no migration publishes it), nor the shards (nothing
+# copies them). docker-compose.yml's subscribe step lists the same sources.
+WAREHOUSE_SOURCES = {"default", "blog_db", "shop_db"}
 SECRET_NAMES = ("app", "readonly", "replication", "analytics_reader", legacy.OWNER, legacy.READER)
 # The key in secrets.json of a role in a URL, where it isn't the role's name.
 ROLE_SECRETS = {"app_readonly": "readonly"}
@@ -160,32 +170,10 @@ def hba_rules(server: Server) -> str:
     return HBA_CONF if server.standby_of else REFUSE_READONLY_HBA.read_text() + HBA_CONF
 
 
-def configure_and_start(bindir: Path, server: Server) -> None:
-    """Write *server*'s pg_hba.conf, then start it, or have it reread the file if running.
-
-    Written at every ``up``, as roles.sql runs at every ``up``: a topology
-    started before a rule changed gets the new one. The standby needs it most,
-    since its data directory, pg_hba.conf included, is a copy of the primary's.
-    """
-    (server.data_dir / "pg_hba.conf").write_text(hba_rules(server))
-    if is_running(bindir, server):
-        psql(bindir, server, "SELECT pg_reload_conf()")
-    else:
-        start(bindir, server)
-    ensure_logical_wal(bindir, server)
-
-
 def init_cluster(bindir: Path, server: Server) -> None:
     """initdb *server*'s data directory unless it has one, then start it."""
-    if not (server.data_dir / "PG_VERSION").exists():
-        auth = ["-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256"]
-        initdb = [bindir / "initdb", "-D", server.data_dir, *auth, "-E", "UTF8", "--no-sync"]
-        run([*as_server_user(), *initdb])
-        with open(server.data_dir / "postgresql.conf", "a") as conf:
-            conf.write(SERVER_CONF.format(socket_dir=TOPOLOGY_DIR, port=server.port))
-            if server is WAREHOUSE:
-                conf.write(warehouse.WAREHOUSE_CONF)
-    configure_and_start(bindir, server)
+    initdb(bindir, server, extra_conf=warehouse.WAREHOUSE_CONF if server is WAREHOUSE else "")
+    configure_and_start(bindir, server, hba_rules(server))
 
 
 def init_primary(bindir: Path, server: Server, passwords: dict) -> None:
@@ -213,7 +201,7 @@ def init_standby(bindir: Path, server: Server, passwords: dict) -> None:
     primary = BY_NAME[server.standby_of]
     if not (server.data_dir / "PG_VERSION").exists():
         clone_standby(bindir, server, primary, slot=SLOT, password=passwords["replication"])
-    configure_and_start(bindir, server)
+    configure_and_start(bindir, server, hba_rules(server))
     wait_for_streaming(bindir, primary, server)
 
 
@@ -263,8 +251,7 @@ def warehouse_context(bindir: Path):
     """What scripts/pg_warehouse.py works with: this topology's servers, passwords and psql."""
     return warehouse.Context(
         warehouse=WAREHOUSE,
-        # Not the legacy system: its owner writes it, no migration publishes it.
-        sources=[s for s in SERVERS if not s.standby_of and s not in (WAREHOUSE, LEGACY)],
+        sources=[s for s in SERVERS if s.alias in WAREHOUSE_SOURCES],
         passwords=load_secrets(),
         psql=lambda server, sql, database: psql(bindir, server, sql, database=database),
         psql_file=lambda server, path, variables, database: psql_file(
@@ -343,7 +330,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     """One subcommand each, so ``env --export`` is a flag and ``run``'s command is left alone."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="start all six servers (idempotent)")
+    commands.add_parser("up", help="start all eight servers (idempotent)")
     commands.add_parser("down", help="stop every server and delete the data")
     env = commands.add_parser("env", help="print the DATABASE_URL* variables")
     env.add_argument("--export", action="store_true", help="print `export` lines")

@@ -18,6 +18,8 @@ def database_env(directory: Path) -> dict[str, str]:
         DATABASE_URL_BLOG=f"sqlite:///{directory}/blog.sqlite3",
         DATABASE_URL_SHOP=f"sqlite:///{directory}/shop.sqlite3",
         DATABASE_URL_ANALYTICS_OWNER=f"sqlite:///{directory}/analytics.sqlite3",
+        DATABASE_URL_SHARD_0=f"sqlite:///{directory}/shard_0.sqlite3",
+        DATABASE_URL_SHARD_1=f"sqlite:///{directory}/shard_1.sqlite3",
         DATABASE_URL_LEGACY=f"sqlite:///{directory}/legacy.sqlite3",
         DATABASE_URL_LEGACY_OWNER=f"sqlite:///{directory}/legacy.sqlite3",
     )

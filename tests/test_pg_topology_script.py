@@ -25,7 +25,8 @@ def test_missing_binaries_fail_the_run_in_ci():
 
 
 def test_each_url_names_its_role_password_and_database():
-    """The legacy server's URLs name its own roles and database; the others, the site's."""
+    """The legacy server's URLs name its own roles and database; the others, the site's,
+    the shards' included, each on a port of its own."""
     passwords = {name: f"{name}-pw" for name in topology.SECRET_NAMES}
     urls = {name: urlsplit(url) for name, url in topology.database_urls(passwords).items()}
     expected = {
@@ -34,8 +35,12 @@ def test_each_url_names_its_role_password_and_database():
         "DATABASE_URL_ANALYTICS": ("analytics_reader", "analytics_reader-pw", "multidb"),
         "DATABASE_URL_LEGACY": ("legacy_reader", "legacy_reader-pw", "stock"),
         "DATABASE_URL_LEGACY_OWNER": ("legacy_owner", "legacy_owner-pw", "stock"),
+        "DATABASE_URL_SHARD_0": ("app", "app-pw", "multidb"),
+        "DATABASE_URL_SHARD_1": ("app", "app-pw", "multidb"),
     }
     for variable, (role, password, database) in expected.items():
         url = urls[variable]
         assert (url.username, url.password, url.path) == (role, password, f"/{database}")
     assert urls["DATABASE_URL_LEGACY"].port == urls["DATABASE_URL_LEGACY_OWNER"].port
+    ports = {urls[server.variable].port for server in topology.SERVERS}
+    assert len(ports) == len(topology.SERVERS) == 8

@@ -28,8 +28,9 @@ from tests.compose.model import (
     secret_values,
     url_of,
 )
+from tests.postgres.servers import topology
 
-# The warehouse's owner alias; every other primary is a source it subscribes to.
+# The warehouse's owner alias: the server its reader role and subscriptions live on.
 WAREHOUSE_OWNERS = {owner for _, owner in READER_VARIABLES.values()}
 SUBSCRIBE_SCRIPT = "/docker/postgres/analytics/subscribe.sh"
 SECRET_NAMES = [name for name in read_env_file(ENV_EXAMPLE) if re.search("PASSWORD|SECRET", name)]
@@ -200,14 +201,23 @@ def subscribed_sources(services: dict) -> dict[str, tuple[str, str]]:
     return sources
 
 
-def test_the_subscribe_step_subscribes_the_warehouse_to_every_other_primary(services):
-    """Sources are default, blog_db and shop_db, as their URLs name them, with logical WAL."""
+def test_the_subscribe_step_subscribes_the_warehouse_to_its_sources_only(services):
+    """Sources are the local topology's (default, blog_db, shop_db), at their URLs'
+    servers; they alone run with logical WAL: not the shards, nor the legacy system."""
     sources = subscribed_sources(services)
-    assert set(sources) == set(PRIMARY_VARIABLES) - WAREHOUSE_OWNERS
+    assert set(sources) == topology.WAREHOUSE_SOURCES
+    assert set(sources) < set(PRIMARY_VARIABLES) - WAREHOUSE_OWNERS
     for alias, (host, database) in sources.items():
         url = url_of(services, alias)
         assert (url.hostname, url.path.lstrip("/")) == (host, database), alias
         assert " ".join(services[host]["command"]) == "postgres -c wal_level=logical", host
+    source_hosts = {host for host, _ in sources.values()}
+    for name, service in database_services(services).items():
+        if name not in source_hosts:
+            assert "wal_level=logical" not in " ".join(service["command"] or []), name
+    script = (REPO / "docker" / "postgres" / "analytics" / "subscribe.sh").read_text()
+    default = re.search(r'sources="\$\{SOURCES:-([^}]+)}"', script).group(1)
+    assert default == services["subscribe"]["environment"]["SOURCES"], "the script's default"
     (owner,) = WAREHOUSE_OWNERS
     warehouse_url = url_of(services, owner)
     assert services["subscribe"]["environment"]["WAREHOUSE"] == (

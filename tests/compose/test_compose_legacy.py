@@ -5,9 +5,15 @@ import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from project.databases import READ_ONLY_VARIABLES
+from project.databases import READ_ONLY_VARIABLES, READER_VARIABLES
 from tests.compose.conftest import ENV_EXAMPLE, REPO, read_env_file
-from tests.compose.model import database_services, legacy_hosts, secret_values, url_of
+from tests.compose.model import (
+    ALIAS_VARIABLES,
+    database_services,
+    legacy_hosts,
+    secret_values,
+    url_of,
+)
 from tests.postgres.servers import topology
 
 LEGACY_SQL = REPO / "docker" / "legacy"
@@ -84,11 +90,13 @@ def test_the_legacy_server_mounts_every_sql_file_where_its_init_reads_it(service
 
 
 def test_the_local_topology_runs_a_server_for_each_database_service(services):
-    """scripts/pg_topology.py has the same servers as this file: one per alias's URL, the
-    legacy database under the same name."""
+    """scripts/pg_topology.py has the same servers as this file: one per alias's URL (a
+    reader's shares its owner's), the legacy database under the same name."""
     assert len(topology.SERVERS) == len(database_services(services))
     environment = services["web"]["environment"]
-    assert {server.variable for server in topology.SERVERS} <= set(environment)
+    one_server_each = {v for alias, v in ALIAS_VARIABLES.items() if alias not in READER_VARIABLES}
+    assert {server.variable for server in topology.SERVERS} == one_server_each
+    assert one_server_each <= set(environment)
     assert urlsplit(environment[topology.LEGACY.variable]).path.lstrip("/") == (
         topology.database_of(topology.LEGACY)
     )

@@ -126,6 +126,8 @@ def test_wait_for_databases_reports_every_alias_ready(tmp_path):
         "default",
         "legacy_owner",
         "replica",
+        "shard_0",
+        "shard_1",
         "shop_db",
     ]
     # Opened read-only, the legacy file can only be made by its owner (load_demo).
@@ -158,5 +160,7 @@ def test_wait_for_databases_names_the_alias_and_variable_it_cannot_reach(tmp_pat
         "default",
         "legacy_owner",
         "replica",
+        "shard_0",
+        "shard_1",
         "shop_db",
     ]

@@ -54,6 +54,8 @@ def server_env(data_dir: Path) -> dict[str, str]:
         DATABASE_URL_BLOG=f"sqlite:///{data_dir / 'blog_db.sqlite3'}",
         DATABASE_URL_SHOP=f"sqlite:///{data_dir / 'shop_db.sqlite3'}",
         DATABASE_URL_ANALYTICS_OWNER=f"sqlite:///{data_dir / 'analytics.sqlite3'}",
+        DATABASE_URL_SHARD_0=f"sqlite:///{data_dir / 'shard_0.sqlite3'}",
+        DATABASE_URL_SHARD_1=f"sqlite:///{data_dir / 'shard_1.sqlite3'}",
         # One file, read-only as legacy; load_demo builds it as its owner.
         DATABASE_URL_LEGACY=f"sqlite:///{data_dir / 'legacy.sqlite3'}",
         DATABASE_URL_LEGACY_OWNER=f"sqlite:///{data_dir / 'legacy.sqlite3'}",

@@ -10,6 +10,8 @@ ALIASES = [
     "blog_db",
     "shop_db",
     "analytics_owner",
+    "shard_0",
+    "shard_1",
     "replica",
     "analytics",
     "legacy",

@@ -1,7 +1,8 @@
 """Stop, start, hang and resume the servers of the local PostgreSQL topology.
 
 The servers are the ones ``scripts/pg_topology.py`` started (``primary``,
-``standby``, ``blog``, ``shop``, ``analytics``, ``legacy``), found through the same
+``standby``, ``blog``, ``shop``, ``analytics``, ``legacy``, ``shard0``, ``shard1``),
+found through the same
 ``$PG_TOPOLOGY_DIR`` and ``$PG_TOPOLOGY_PORT``. The failover tests and the reliability drill
 (``bench/drill.py``) both use this module, so it depends on the standard
 library only: no Django, no pytest.

@@ -3,12 +3,13 @@
 These run in the second pass of ``make test``, against the servers that
 ``scripts/pg_topology.py`` starts: a primary, its streaming standby, one
 server each for ``blog_db`` and ``shop_db`` (and the warehouse, tested in
-test_warehouse.py), and the legacy stock system's.
+test_warehouse.py), the legacy stock system's, and one for each shard.
 """
 
 import os
 import time
 from contextlib import contextmanager
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -141,6 +142,28 @@ def test_paused_replay_hides_new_rows_from_replica_until_resumed():
         assert not User.objects.using("replica").filter(username="lagging").exists()
     wait_for_replay()
     assert User.objects.using("replica").filter(username="lagging").exists()
+
+
+def connect(variable: str, **kwargs) -> psycopg.Connection:
+    """Connect with the URL ``scripts/pg_topology.py`` put in *variable*."""
+    url = os.environ.get(variable)
+    if not url:
+        pytest.fail(f"{variable} is unset: run through scripts/pg_topology.py")
+    return psycopg.connect(url, autocommit=True, **kwargs)
+
+
+def test_each_shard_is_a_primary_of_its_own_that_refuses_the_replica_role():
+    """shard_0 and shard_1: two more clusters, not in recovery, app_readonly refused."""
+    identity = "SELECT system_identifier FROM pg_control_system()"
+    identities = set()
+    replica = urlsplit(os.environ.get("DATABASE_URL_REPLICA", ""))
+    for variable in ("DATABASE_URL", "DATABASE_URL_SHARD_0", "DATABASE_URL_SHARD_1"):
+        with connect(variable) as connection:
+            identities.add(connection.execute(identity).fetchone()[0])
+            assert connection.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+        with pytest.raises(psycopg.OperationalError, match="pg_hba.conf rejects connection"):
+            connect(variable, user=replica.username, password=replica.password).close()
+    assert len(identities) == 3
 
 
 def legacy_reader() -> psycopg.Connection:

@@ -1,4 +1,4 @@
-"""scripts/pg_topology.py brings the six servers up, subscribes the warehouse, fills the
+"""scripts/pg_topology.py brings the eight servers up, subscribes the warehouse, fills the
 legacy database once, and takes every one of them down.
 
 The tests share a throwaway topology of their own. Each runs ``up`` first
@@ -42,6 +42,7 @@ BASE_PORT = OUTER_PORT + 10
 PORTS = {"primary": BASE_PORT, "blog": BASE_PORT + 2, "shop": BASE_PORT + 3}
 WAREHOUSE_PORT = BASE_PORT + 4
 LEGACY_PORT = BASE_PORT + 5
+SHARD_PORTS = {"DATABASE_URL_SHARD_0": BASE_PORT + 6, "DATABASE_URL_SHARD_1": BASE_PORT + 7}
 SUBSCRIPTIONS = {"analytics_default", "analytics_blog_db", "analytics_shop_db"}
 PROBE_DATABASE = "script_probe"  # made by these tests on every source and the warehouse
 
@@ -93,7 +94,7 @@ def fresh_database(name: str) -> None:
             admin.execute(f"CREATE DATABASE {name}")
 
 
-def test_up_starts_primary_standby_blog_shop_the_warehouse_and_legacy(up):
+def test_up_starts_primary_standby_blog_shop_the_warehouse_legacy_and_the_shards(up):
     assert server_lines(up.stdout) == [
         ["primary", "default"],
         ["standby", "replica"],
@@ -101,9 +102,11 @@ def test_up_starts_primary_standby_blog_shop_the_warehouse_and_legacy(up):
         ["shop", "shop_db"],
         ["analytics", "analytics_owner"],
         ["legacy", "legacy"],
+        ["shard0", "shard_0"],
+        ["shard1", "shard_1"],
     ]
     assert "running (standby, replaying" in up.stdout.splitlines()[2]
-    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 6
+    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 8
     for port in [*PORTS.values(), WAREHOUSE_PORT]:
         assert scalar(port, "SHOW wal_level", "postgres") == "logical"
 
@@ -118,6 +121,10 @@ def test_env_prints_every_url_and_export_lines(up):
     assert "DATABASE_URL_LEGACY=postgres://legacy_reader:" in env.stdout
     assert "DATABASE_URL_LEGACY_OWNER=postgres://legacy_owner:" in env.stdout
     assert env.stdout.count(f"@127.0.0.1:{LEGACY_PORT}/stock\n") == 2
+    for variable, port in SHARD_PORTS.items():
+        line = next(line for line in env.stdout.splitlines() if line.startswith(f"{variable}="))
+        assert line.startswith(f"{variable}=postgres://app:"), line.split(":")[0]
+        assert line.endswith(f"@127.0.0.1:{port}/multidb")
     exported = topology("env", "--export")
     assert exported.returncode == 0, exported.stderr
     assert exported.stdout.splitlines() == [f"export {line}" for line in env.stdout.splitlines()]
@@ -188,6 +195,22 @@ def test_subscribe_copies_streams_and_refreshes_and_unsubscribe_drops_the_slots(
         admin.execute(f"DROP DATABASE {PROBE_DATABASE}")
 
 
+def test_the_shards_are_site_primaries_with_its_roles_and_no_subscription(up):
+    """roles.sql's roles, app allowed CREATEDB (for the tests' databases), app_readonly
+    refused first by pg_hba.conf; the warehouse has no subscription to them."""
+    roles = "SELECT rolname, rolcreatedb FROM pg_roles WHERE rolname LIKE 'app%' ORDER BY 1"
+    first_rule = "SELECT user_name, auth_method FROM pg_hba_file_rules ORDER BY line_number LIMIT 1"
+    for port in SHARD_PORTS.values():
+        with superuser(port, "multidb") as shard:
+            assert shard.execute(roles).fetchall() == [("app", True), ("app_readonly", False)]
+            assert shard.execute(first_rule).fetchone() == (["app_readonly"], "reject")
+            assert shard.execute("SELECT pg_is_in_recovery()").fetchone() == (False,)
+    lines = up.stdout.splitlines()
+    subscriptions = [line.split()[1] for line in lines if line.startswith("  multidb: ")]
+    assert set(subscriptions) >= SUBSCRIPTIONS
+    assert not [name for name in subscriptions if "shard" in name]
+
+
 def test_up_fills_the_legacy_database_once_as_its_owner(up):
     """A second ``up`` neither fails on the tables it made nor adds their rows again."""
     again = topology("up")
@@ -202,8 +225,8 @@ def test_up_fills_the_legacy_database_once_as_its_owner(up):
         assert legacy.execute(roles).fetchall() == [("legacy_owner",)], "none of the site's"
 
 
-def test_down_stops_all_six_servers_and_deletes_the_directory(up):
-    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 6
+def test_down_stops_all_eight_servers_and_deletes_the_directory(up):
+    assert len([p for p in server_processes(DIRECTORY) if " -D " in p]) == 8
     down = topology("down")
     assert down.returncode == 0, down.stderr
     assert server_processes(DIRECTORY) == []

@@ -26,7 +26,11 @@ from tests.warehouse import subscribed, wait_for_warehouse
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(
-        databases=["default", "replica", "blog_db", "shop_db", "analytics", "analytics_owner"],
+        # Every alias migrate_all migrates, the shards included.
+        databases=[
+            *("default", "replica", "blog_db", "shop_db", "analytics", "analytics_owner"),
+            *("shard_0", "shard_1"),
+        ],
         transaction=True,
     ),
 ]

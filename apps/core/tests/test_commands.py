@@ -27,7 +27,10 @@ def test_migrate_all_check_fails_until_every_database_is_migrated(tmp_path):
     env = database_env(tmp_path)
     before = manage("migrate_all", "--check", env=env)
     assert before.returncode == 1
-    assert "Unapplied migrations on: default, analytics_owner, blog_db, shop_db" in before.stderr
+    assert (
+        "Unapplied migrations on: default, analytics_owner, blog_db, shard_0, shard_1, shop_db"
+        in before.stderr
+    )
 
     migrated = manage("migrate_all", env=env)
     assert migrated.returncode == 0, migrated.stderr
@@ -37,7 +40,7 @@ def test_migrate_all_check_fails_until_every_database_is_migrated(tmp_path):
 
     after = manage("migrate_all", "--check", env=env)
     assert after.returncode == 0, after.stderr
-    assert after.stdout.count("up to date") == 4
+    assert after.stdout.count("up to date") == 6
 
     shell = manage("shell", "-c", WALKTHROUGH, env=env)
     assert shell.returncode == 0, shell.stderr
