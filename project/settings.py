@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "apps.notes",
     "apps.analytics",
     "apps.legacy",
+    "apps.activity",
 ]
 
 MIDDLEWARE = [
@@ -110,11 +111,14 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The replica router asks the app-label router below it for each model's primary.
 # The warehouse router answers for the analytics app alone, so it can go first.
 # The read-only router goes before all: it asks the others where a model lives
-# and refuses ORM writes that would land on a read-only database.
+# and refuses ORM writes that would land on a read-only database. The shard
+# router goes after the replica router (which would send a shard's reads to its
+# replicas) and before the app-label router, which answers for every model.
 DATABASE_ROUTERS = [
     "routers.read_only.ReadOnlyRouter",
     "routers.warehouse.WarehouseRouter",
     "routers.replica.PinningReplicaRouter",
+    "routers.sharding.ShardRouter",
     "routers.app_label.AppLabelRouter",
 ]
 # primary -> its replicas (or {alias: weight}). routers/replica.py lists the forms.
@@ -130,6 +134,17 @@ DATABASE_WAREHOUSE = {"APPS": ["analytics"], "READ": "analytics", "WRITE": "anal
 # migrated. Inside allow_writes("legacy"), which only tests use, its reads and
 # writes go to legacy_owner, the same database as the role that owns it.
 DATABASE_READ_ONLY = {"legacy": "legacy_owner"}
+# Sharded activity data (apps/activity, routers/sharding.py): 64 logical shards
+# on two physical databases, placed by the map table in default
+# (routers/shard_map.py); each event lives on its user's shard.
+DATABASE_SHARDING = {
+    "SHARDS": ["shard_0", "shard_1"],
+    "MODELS": {"activity.Event": "user"},
+    "LOGICAL_SHARDS": 64,
+    "MAP_DATABASE": "default",
+    # A changed map reaches every process within this many seconds.
+    "MAP_REFRESH_SECONDS": 1.0,
+}
 
 # Read-your-writes (routers/pinning.py). Defaults match django-multidb-router:
 # https://github.com/jbalogh/django-multidb-router#pinningreplicarouter

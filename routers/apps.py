@@ -26,6 +26,7 @@ MODULES = (
     "degraded",
     "warehouse",
     "read_only",
+    "sharding",
 )
 
 

@@ -388,7 +388,10 @@ def check_router_order(app_configs=None, **kwargs):
 def _primary_for(model, routers) -> str:
     for other in routers:
         method = getattr(other, "db_for_write", None)
-        alias = method(model) if method else None
+        try:
+            alias = method(model) if method else None
+        except Exception:
+            continue  # a router that needs a row or a key to answer (sharding) says nothing here
         if alias:
             return alias
     return DEFAULT_DB_ALIAS

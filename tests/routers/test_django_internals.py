@@ -5,7 +5,9 @@
 ``_from_testcase`` mark TestCase puts on its own atomic blocks;
 ``pinning.add_permanent_wrapper`` inserts into ``connection.execute_wrappers``;
 ``health.is_connected`` reads ``connection.connection``; the lag monitor calls
-``close_if_unusable_or_obsolete()``; ``ReplicaRouter`` asks ``router.routers``.
+``close_if_unusable_or_obsolete()``, and so do ``shard_queryset``'s workers;
+``ReplicaRouter`` asks ``router.routers``; ``shard_queryset`` passes its
+shard hints with ``QuerySet._add_hints`` and reads them from ``_hints``.
 If a Django upgrade renames or changes any of them, these tests fail and say
 which.
 """
@@ -69,5 +71,18 @@ class ConnectionInternals(TransactionTestCase):
             "ReadOnlyRouter",
             "WarehouseRouter",
             "PinningReplicaRouter",
+            "ShardRouter",
             "AppLabelRouter",
         ]
+
+
+class QuerySetHints(TestCase):
+    databases = {"default"}
+
+    def test_add_hints_reaches_the_router_through_the_querysets_hints(self):
+        from django.contrib.auth import get_user_model
+
+        queryset = get_user_model().objects.all()._chain()
+        queryset._add_hints(shard_key=42)
+        assert queryset._hints == {"shard_key": 42}
+        assert queryset.filter(pk=1)._hints == {"shard_key": 42}, "kept when chained"
