@@ -41,7 +41,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import connections, models
+from django.db import close_old_connections, connections, models
 
 from .shard_ids import ShardedIdField, logical_shard_of, new_ids
 from .shard_map import current_map, shard_aliases, shard_for, shard_key_field
@@ -95,7 +95,7 @@ class ShardedQuerySet(models.QuerySet):
 
     def bulk_create(self, objs, *args, **kwargs):
         """Each row to its key's shard, ids made there; one statement set per shard."""
-        field = shard_key_field(self.model)
+        objs, field = list(objs), shard_key_field(self.model)
         groups: dict[str, list] = {}
         for obj in objs:
             groups.setdefault(self._db or shard_for(getattr(obj, field.attname)), []).append(obj)
@@ -218,8 +218,7 @@ class AcrossShards:
                 source = aggregate.get_source_expressions()[0]  # then its filter, if any
                 parts[f"{name}__sum"] = models.Sum(source, filter=aggregate.filter)
                 parts[f"{name}__count"] = models.Count(source, filter=aggregate.filter)
-            else:
-                parts[name] = aggregate
+            parts[name] = aggregate  # an average's own, for the type of the answer
         if self._low or self._high is not None:
             raise ValueError("across_shards() aggregates whole queries, not slices")
         answers = self._gather(lambda qs: qs.aggregate(**parts), rows=lambda _: 1)
@@ -228,7 +227,8 @@ class AcrossShards:
             if type(aggregate) is models.Avg:
                 total = sum(a[f"{name}__sum"] or 0 for a in answers)
                 count = sum(a[f"{name}__count"] for a in answers)
-                combined[name] = total / count if count else None
+                kind = next((type(a[name]) for a in answers if a[name] is not None), float)
+                combined[name] = kind(total) / count if count else None
             else:
                 values = [a[name] for a in answers if a[name] is not None]
                 combined[name] = _COMBINE[type(aggregate)](values) if values else None
@@ -338,9 +338,11 @@ def fan_out(run, aliases, *, parallel: bool = True) -> list:
 
 
 def _run_on_worker(context, run, alias):
-    connection = connections[alias]  # the worker thread's own
-    connection.close_if_unusable_or_obsolete()  # as at a request's start and end
+    # The worker's own connections (the shard's, and the map database's when the
+    # router re-reads the map), closed as at a request's start and end:
+    # CONN_MAX_AGE decides whether they outlive the query.
+    close_old_connections()
     try:
         return context.run(run, alias)
     finally:
-        connection.close_if_unusable_or_obsolete()
+        close_old_connections()

@@ -88,6 +88,7 @@ from collections.abc import Mapping
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
+from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 from django.db.models.signals import post_migrate
 from django.dispatch import receiver
@@ -296,7 +297,7 @@ def check_sharding(app_configs=None, **kwargs):
     for label, key in value.get("MODELS", {}).items():
         try:
             apps.get_model(label)._meta.get_field(key)
-        except (LookupError, ValueError) as error:
+        except (LookupError, ValueError, FieldDoesNotExist) as error:
             errors.append(
                 checks.Error(
                     f"DATABASE_SHARDING['MODELS'] shards {label!r} by {key!r}: {error}",
@@ -304,7 +305,7 @@ def check_sharding(app_configs=None, **kwargs):
                     id="routers.E082",
                 )
             )
-    return errors + _check_router_order()
+    return errors or _check_router_order()
 
 
 def _check_router_order():

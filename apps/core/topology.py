@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connections, router
 from routers.app_label import routing_rules
 from routers.read_only import read_only_aliases, write_aliases
 from routers.replica_sets import primary_of
+from routers.shard_map import shard_aliases, sharded_models
 from routers.warehouse import warehouse
 
 
@@ -41,6 +42,13 @@ def reader_of(alias: str) -> str | None:
 def is_read_only(alias: str) -> bool:
     """Whether *alias* is a database another system owns (``DATABASE_READ_ONLY``)."""
     return alias in read_only_aliases()
+
+
+def sharded_here(alias: str) -> list[str]:
+    """The sharded models whose rows *alias* holds a share of (``DATABASE_SHARDING``)."""
+    if alias not in shard_aliases():
+        return []
+    return [apps.get_model(label)._meta.label for label in sharded_models()]
 
 
 def primary_aliases() -> list[str]:
@@ -76,6 +84,8 @@ def describe_databases() -> list[DatabaseInfo]:
         else:
             labels = apps_in(alias)
             role = "primary" if alias == DEFAULT_DB_ALIAS else "app database"
+            if models := sharded_here(alias):
+                role = f"physical shard of {', '.join(models)}"
             if (config := warehouse()) and alias == config["WRITE"]:
                 role = "warehouse, owner role"
         infos.append(

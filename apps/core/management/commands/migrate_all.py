@@ -2,11 +2,18 @@
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connections, router
+from django.db import DatabaseError, connections, router
 from django.db.migrations.executor import MigrationExecutor
 
 from apps.analytics import replication
-from apps.core.topology import is_read_only, primary_aliases, reader_of, replica_of
+from apps.core.topology import (
+    is_read_only,
+    primary_aliases,
+    reader_of,
+    replica_of,
+    sharded_here,
+)
+from routers.shard_map import ShardMapError, map_database, read_map, shard_aliases
 
 
 class Command(BaseCommand):
@@ -37,7 +44,7 @@ class Command(BaseCommand):
                     if pending
                     else "up to date"
                 )
-                self.stdout.write(f"{alias:<15} {state}")
+                self.stdout.write(f"{alias:<15} {state}{self.shard_note(alias)}")
                 if pending:
                     behind.append(alias)
                 continue
@@ -51,10 +58,11 @@ class Command(BaseCommand):
             tables = connections[alias].introspection.table_names()
             self.stdout.write(
                 f"{alias:<15} applied {len(pending)} migrations ({here} with tables here); "
-                f"{len(tables)} tables"
+                f"{len(tables)} tables{self.shard_note(alias)}"
             )
         if not check:
             self.replicate()
+        self.describe_map()
         for alias in connections:
             if primary := replica_of(alias):
                 self.stdout.write(
@@ -98,6 +106,30 @@ class Command(BaseCommand):
             self.stdout.write(f"{owner:<15} dropped from the copies: {', '.join(dropped)}")
         for reason in kept:
             self.stderr.write(f"{owner:<15} kept a column no source publishes: {reason}")
+
+    @staticmethod
+    def shard_note(alias: str) -> str:
+        models = sharded_here(alias)
+        return f"; a physical shard of {', '.join(models)}" if models else ""
+
+    def describe_map(self):
+        """Where each logical shard lives, once the map's database has its table."""
+        if not shard_aliases():
+            return
+        try:
+            shard_map = read_map()
+        except ShardMapError as error:
+            self.stderr.write(f"{map_database():<15} {error}")
+            return
+        except DatabaseError:
+            return  # not migrated yet (--check before the first migrate_all)
+        places = ", ".join(
+            f"{alias} holds {shard_map.describe(alias)}" for alias in shard_aliases()
+        )
+        self.stdout.write(
+            f"{map_database():<15} shard map v{shard_map.version}, "
+            f"{len(shard_map.aliases)} logical shards: {places}"
+        )
 
     @staticmethod
     def pending(alias: str) -> list[tuple[str, str]]:
