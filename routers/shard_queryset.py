@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from django.db import close_old_connections, connections, models
 
 from .shard_ids import ShardedIdField, logical_shard_of, new_ids
-from .shard_map import current_map, shard_aliases, shard_for, shard_key_field
+from .shard_map import current_map, logical_shard_count, shard_aliases, shard_for, shard_key_field
 from .sharding import ShardKeyRequired
 
 __all__ = ["AcrossShards", "ShardKeyRequired", "ShardReport", "ShardedQuerySet", "fan_out"]
@@ -124,8 +124,15 @@ class ShardedQuerySet(models.QuerySet):
         pk = self.model._meta.pk
         if isinstance(pk, ShardedIdField):
             for name in ("pk", pk.attname):
-                if isinstance(kwargs.get(name), int):
-                    return _with_hints(queryset, logical_shard=logical_shard_of(kwargs[name]))
+                try:
+                    logical = logical_shard_of(int(kwargs[name]))
+                except (KeyError, TypeError, ValueError):
+                    continue
+                if logical >= logical_shard_count():
+                    # No id made here carries that shard, so no row has it. An empty
+                    # query sends no SQL, but Django still asks for a database.
+                    return _with_hints(queryset.none(), physical_shard=shard_aliases()[0])
+                return _with_hints(queryset, logical_shard=logical)
         return queryset
 
 

@@ -59,6 +59,14 @@ def test_an_id_carries_its_users_logical_shard_and_finds_its_row_alone():
     assert [row_id for _, row_id in rows_on(found._state.db)] == [event.pk]
 
 
+@pytest.mark.parametrize("bad", ["123", 2**40, -7, 0])
+def test_an_id_no_row_can_have_finds_nothing_instead_of_failing(bad):
+    """A string id finds its shard as an integer would; one carrying shard 4095 matches none."""
+    with pytest.raises(Event.DoesNotExist):
+        Event.objects.get(pk=bad)
+    assert not Event.objects.filter(pk=(4095 << 10) | 1).exists()
+
+
 def test_ids_never_repeat_in_a_batch_larger_than_the_sequence():
     """2,000 rows of one user in one statement: more than 1024 in one millisecond."""
     (person,) = users(1)
