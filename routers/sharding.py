@@ -91,7 +91,6 @@ from django.core import checks
 from django.core.exceptions import FieldDoesNotExist
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router
 from django.db.models.signals import post_migrate
-from django.dispatch import receiver
 
 from .explain import explain
 from .shard_ids import (
@@ -159,7 +158,6 @@ class ShardKeyRequired(LookupError):
         )
 
 
-@receiver(post_migrate)
 def _install(*, using, **kwargs):
     """``migrate`` creates the map on the map database and the id sequence on each shard."""
     if not shard_aliases():
@@ -255,7 +253,8 @@ def _key_of(model, field, hints) -> tuple[object, int | None]:
 
 
 def ready() -> None:
-    """Register this module's system checks (called from ``apps.py``)."""
+    """Register the checks, and the map's and sequences' set-up at migrate (from ``apps.py``)."""
+    post_migrate.connect(_install, dispatch_uid=f"{__name__}.install")
     checks.register(check_sharding, "routers")
     checks.register(check_shard_map, "routers", checks.Tags.database)
 
