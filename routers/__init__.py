@@ -11,35 +11,48 @@ runs the checks of whichever modules you copied. Two tests keep these promises:
 one compares every ``Copy with:`` line with the module's imports, the other
 copies each module with exactly those files into a blank project under another
 package name and proves it there on real SQLite files
-(``tests/routers/test_copying.py``).
+(``tests/routers/test_copying.py``, and ``test_copying_sharding.py`` for the
+sharding modules).
 
-===================  ===============================================  =================
-module               what it gives you                                copy with
-===================  ===============================================  =================
-``app_label``        ``AppLabelRouter``: each app in its own database  explain,
-                     (reads, writes, tables, relations)               replica_sets
-``cross_database``   ``CrossDatabaseQuerySet``: a join across          (nothing)
-                     databases fails early, naming both
-``replica``          ``ReplicaRouter``, ``PinningReplicaRouter``:      explain, health,
-                     reads to replicas, writes to the primary         pinning,
-                     (django-multidb-router's ``multidb``)            replica_sets
-``middleware``       ``PinningRouterMiddleware``: the pin cookie       the same + replica
-``degraded``         ``DegradedModeMiddleware``: 503 while a primary   health,
-                     is down                                          replica_sets
-``warehouse``        ``WarehouseRouter``: an app read through a        explain
-                     read-only role, written through its owner
-``read_only``        ``ReadOnlyRouter``: an ORM write to a read-only      explain
-                     database raises ``ReadOnlyDatabaseError``;
-                     ``allow_writes()`` for test data
-``pinning``          read-your-writes state (``multidb.pinning``)      (nothing)
-``health``           down, hung and lagging databases                  (nothing)
-``replica_sets``     ``REPLICA_DATABASES``; which alias replicates     (nothing)
-                     which primary (``primary_of``)
-``explain``          ``explain(alias, reason)``: why a query went      (nothing)
-                     where it went
-``checks``           ``DATABASE_ROUTERS`` entries that don't import    (nothing)
-``apps``             registers the checks of the modules present       (nothing)
-===================  ===============================================  =================
+==================  ================================================  ==================
+module              what it gives you                                 copy with
+==================  ================================================  ==================
+``app_label``       ``AppLabelRouter``: each app in its own database  explain,
+                    (reads, writes, tables, relations)                replica_sets
+``cross_database``  ``CrossDatabaseQuerySet``: a join across          (nothing)
+                    databases fails early, naming both
+``replica``         ``ReplicaRouter``, ``PinningReplicaRouter``:      explain, health,
+                    reads to replicas, writes to the primary          pinning,
+                    (django-multidb-router's ``multidb``)             replica_sets
+``middleware``      ``PinningRouterMiddleware``: the pin cookie       the same + replica
+``degraded``        ``DegradedModeMiddleware``: 503 while a primary   health,
+                    is down                                           replica_sets
+``warehouse``       ``WarehouseRouter``: an app read through a        explain
+                    read-only role, written through its owner
+``read_only``       ``ReadOnlyRouter``: an ORM write to a read-only   explain
+                    database raises ``ReadOnlyDatabaseError``;
+                    ``allow_writes()`` for test data
+``pinning``         read-your-writes state (``multidb.pinning``)      (nothing)
+``health``          down, hung and lagging databases                  (nothing)
+``replica_sets``    ``REPLICA_DATABASES``; which alias replicates     (nothing)
+                    which primary (``primary_of``)
+``explain``         ``explain(alias, reason)``: why a query went      (nothing)
+                    where it went
+``sharding``        ``ShardRouter``: each row of a sharded model to   explain,
+                    the database holding its key's logical shard;     shard_ids,
+                    ``ShardKeyRequired`` when a query names no key    shard_map
+``shard_queryset``  ``ShardedQuerySet``: ``for_key()``,               explain,
+                    ``on_shard()``, ``across_shards()`` (every        shard_ids,
+                    shard at once, merged), ``bulk_create`` per       shard_map,
+                    shard                                             sharding
+``shard_ids``       ``ShardedIdField``: 64-bit ids that carry their   shard_map
+                    logical shard (``make_id``, ``decode_id``)
+``shard_map``       the versioned map of logical shards to            (nothing)
+                    databases: ``logical_shard_for``, ``shard_for``,
+                    ``current_map``, ``assign_logical_shards``
+``checks``          ``DATABASE_ROUTERS`` entries that don't import    (nothing)
+``apps``            registers the checks of the modules present       (nothing)
+==================  ================================================  ==================
 
 Every module depends on Django and the standard library only, besides the
 siblings named. Settings are read on first use and re-read when
@@ -55,11 +68,19 @@ Settings
     INSTALLED_APPS += ["routers"]  # runs the system checks below
     DATABASE_ROUTERS = [
         "routers.replica.PinningReplicaRouter",
+        "routers.sharding.ShardRouter",  # with DATABASE_SHARDING only
         "routers.app_label.AppLabelRouter",
     ]
     DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}  # app label -> alias
     DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]
     REPLICA_DATABASES = {"default": ["replica"]}  # primary -> replicas
+    DATABASE_SHARDING = {
+        "SHARDS": ["shard_0", "shard_1"],  # the physical databases
+        "MODELS": {"activity.Event": "user"},  # sharded model -> its shard key field
+        "LOGICAL_SHARDS": 64,  # fixed once rows exist
+        "MAP_DATABASE": "default",  # holds the shard map (the default)
+        "MAP_REFRESH_SECONDS": 1.0,  # a changed map reaches every process within this
+    }
     MIDDLEWARE = [
         "routers.middleware.PinningRouterMiddleware",  # above SessionMiddleware
         "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +98,13 @@ answers for every model (apps without a rule go to ``default``), so it goes
 last; routers for special cases (a read-only legacy database) go between
 them. ``AppLabelRouter`` listed first would send every read to a primary;
 ``manage.py check`` says so (``routers.E021``).
+
+``ShardRouter`` goes after the replica router and before ``AppLabelRouter``.
+The replica router asks it, like any router after it, where a sharded row is
+written, so a shard with replicas in ``REPLICA_DATABASES`` has its reads sent
+there. ``AppLabelRouter`` answers for every model, so listed before
+``ShardRouter`` it would send every sharded row to one database without
+asking for the key (``routers.E086``).
 
 Replicas
 --------
@@ -119,6 +147,14 @@ System checks
 ``routers.E070-E071``  ``DATABASE_READ_ONLY`` naming a missing alias; a managed
                        model routed to a read-only alias
 ``routers.W072``       ``DATABASE_READ_ONLY`` set, but no ``ReadOnlyRouter``
+``routers.E080-E082``  ``DATABASE_SHARDING`` malformed, or naming a missing
+                       alias, model or shard key field
+``routers.E083-E084``  with ``check --database default`` (the map's database):
+                       the shard map names an alias that isn't a shard, or
+                       leaves a logical shard unplaced
+``routers.W085``       ``DATABASE_SHARDING`` set, but no ``ShardRouter``
+``routers.E086``       a router before ``ShardRouter`` answers for a sharded
+                       model, so its key is never asked
 =====================  =========================================================
 
 Switching from django-multidb-router
@@ -164,6 +200,10 @@ from .replica import (
     get_slave,
 )
 from .replica_sets import primary_of
+from .shard_ids import ShardedIdField
+from .shard_map import assign_logical_shards, current_map, logical_shard_for, shard_for
+from .shard_queryset import ShardedQuerySet
+from .sharding import ShardKeyRequired, ShardRouter
 
 __all__ = [
     "DEFAULT_DB_ALIAS",
@@ -176,17 +216,25 @@ __all__ = [
     "PinningReplicaRouter",
     "PrimaryUnavailable",
     "ReplicaRouter",
+    "ShardKeyRequired",
+    "ShardRouter",
+    "ShardedIdField",
+    "ShardedQuerySet",
+    "assign_logical_shards",
     "capture_pinning",
+    "current_map",
     "db_write",
     "explain",
     "get_replica",
     "get_slave",
+    "logical_shard_for",
     "pin_this_thread",
     "pinning_scope",
     "primary_of",
     "reason_for",
     "recording",
     "restore_pinning",
+    "shard_for",
     "this_thread_is_pinned",
     "unpin_this_thread",
     "use_primary_db",

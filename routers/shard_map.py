@@ -82,7 +82,6 @@ def shard_aliases() -> tuple[str, ...]:
 
 
 @cache
-@cache
 def sharded_models() -> dict[str, str]:
     """``DATABASE_SHARDING["MODELS"]``: lower-cased model label -> shard key field name."""
     return {label.lower(): key for label, key in sharding_settings().get("MODELS", {}).items()}

@@ -252,7 +252,7 @@ class AcrossShards:
         for part in self._gather(list, rows=len, queryset=queryset):
             rows.extend(part)
         for name, descending in reversed(ordering and [_direction(o) for o in ordering]):
-            rows.sort(key=_sort_key(name), reverse=descending)
+            rows.sort(key=_sort_key(name, self._queryset.model), reverse=descending)
         self._results = rows[self._low : self._high]
         return self._results
 
@@ -294,14 +294,21 @@ def _direction(item: str) -> tuple[str, bool]:
     return item.lstrip("-+"), item.startswith("-")
 
 
-def _sort_key(name: str):
+def _sort_key(name: str, model):
     """Sort by *name*, None last ascending (first descending), as PostgreSQL does."""
+    if name == "pk":
+        name = model._meta.pk.name
 
     def key(row):
         if isinstance(row, dict):
+            if name not in row:
+                raise ValueError(
+                    f"across_shards() merges values() rows by the fields they hold: "
+                    f"add {name!r} to values() to order by it"
+                )
             value = row[name]
         elif isinstance(row, models.Model):
-            field = row._meta.pk if name == "pk" else row._meta.get_field(name)
+            field = row._meta.get_field(name)
             value = getattr(row, field.attname)
         else:
             raise ValueError("across_shards() orders model instances and values() rows only")

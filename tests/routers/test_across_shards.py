@@ -112,8 +112,16 @@ def test_count_sum_min_max_and_avg_match_one_database(both_ways):
         lambda q: list(q.order_by("user__username")),
         lambda q: q[2:10].aggregate(n=Count("id")),
         lambda q: q.annotate(n=Count("id")),
+        lambda q: list(q.values("user_id").order_by("-created_at")[:3]),
     ],
-    ids=["distinct_count", "expression_ordering", "related_ordering", "sliced_aggregate", "other"],
+    ids=[
+        "distinct_count",
+        "expression_ordering",
+        "related_ordering",
+        "sliced_aggregate",
+        "other",
+        "values_without_the_ordering",
+    ],
 )
 def test_what_can_not_be_merged_raises_instead_of_answering_wrong(both_ways, refused):
     _, everywhere = both_ways
