@@ -8,6 +8,7 @@
 #                  subscribed to the other servers (make pg-down stops it)
 #   make bench, bench-pinning, bench-lag, bench-drill   benchmarks (bench/README.md)
 #   make bench-analytics   warehouse reports against the ORM, and replication delay
+#   make bench-sharding    across_shards() in parallel against serial fan-out
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -19,7 +20,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics clean
+.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -87,6 +88,12 @@ bench-drill: install
 bench-analytics: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-analytics PG_TOPOLOGY_PORT=24442 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/analytics.py $(BENCH_ARGS)
+
+# across_shards() in parallel against serial fan-out over 100,000 events on two
+# shards, on its own throwaway PostgreSQL topology (bench/README.md, "Sharding").
+bench-sharding: install
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-sharding PG_TOPOLOGY_PORT=23442 \
+	  $(TOPOLOGY) run -- $(BIN)/python bench/sharding.py $(BENCH_ARGS)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

@@ -7,7 +7,11 @@ From the project root::
 
 1. ``bench.routing``: ns per ``db_for_read`` / ``db_for_write`` for
    ``routers.AppLabelRouter`` (ours) and ``multidb.ReplicaRouter`` (theirs).
-2. ``bench.blog_list``: ms per ``GET /blog/`` through Django's test client,
+2. ``bench.shard_routing``: ns per shard routing decision (``ShardRouter``
+   for the sharded ``activity.Event``) against ``AppLabelRouter``'s for
+   ``blog.Post``, in the same process; and what a decision costs when it must
+   re-check the shard map's version.
+3. ``bench.blog_list``: ms per ``GET /blog/`` through Django's test client,
    for the multi-db build and a single-database build of the same page, with
    the routing trace on and off. Both builds run at once in their own
    processes, seeded alike, and their timed runs alternate.
@@ -30,7 +34,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
 
 from bench.processes import Worker, django_env, run_module
-from bench.table import blog_list_table, routing_table
+from bench.table import blog_list_table, map_refresh_line, routing_table, shard_routing_table
 
 BUILDS = {"single_db": "bench.settings_single_db", "multi_db": "bench.settings_multi_db"}
 TRACE = ("on", "off")
@@ -45,6 +49,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="Requests per timed run.")
     parser.add_argument("--warmup", type=int, default=30, help="Untimed requests, trace on/off.")
     parser.add_argument("--calls", type=int, default=100_000, help="Routing calls per timed run.")
+    parser.add_argument(
+        "--shard-calls", type=int, default=10_000, help="Shard routing calls per timed run."
+    )
     args = parser.parse_args()
 
     started = time.perf_counter()
@@ -66,6 +73,26 @@ def main() -> None:
         )
         print("ours = routers.AppLabelRouter, theirs = multidb.ReplicaRouter, same DATABASES\n")
         print(routing_table(routing))
+
+        env = django_env(settings=BUILDS["multi_db"], directory=Path(directory, "shard_routing"))
+        env["MULTIDB_REPLICA_LAG_INTERVAL"] = "0"  # no lag monitor thread beside the timed calls
+        shard_routing = run_module(
+            "bench.shard_routing",
+            f"--repeats={args.repeats}",
+            f"--calls={args.shard_calls}",
+            env=env,
+        )
+        print(
+            f"\nShard routing decisions: ns per call, median of {args.repeats} runs; "
+            "Event (activity.Event, sharded by user over shard_0 and shard_1, the map cached) "
+            "against Post (blog.Post, AppLabelRouter), the same call shape"
+        )
+        print(
+            "router = routers.ShardRouter for Event, routers.AppLabelRouter for Post; "
+            "django.db.router = the project's five DATABASE_ROUTERS for both\n"
+        )
+        print(shard_routing_table(shard_routing["rows"]))
+        print(f"\n{map_refresh_line(shard_routing['refresh'])}")
 
         builds, data = time_blog_list(args, directory=Path(directory))
         print(

@@ -63,3 +63,32 @@ def blog_list_table(*, single_db: dict, multi_db: dict) -> str:
         ]
     )
     return format_table(header, rows, align="llrrr")
+
+
+def shard_routing_table(rows: list[dict]) -> str:
+    """One row per call: ns for the sharded decision and the app-label one, their ratio, aliases."""
+    header = ["call", "calls", "Event", "Post", "Event/Post", "Event chose", "Post chose"]
+    lines = [
+        [
+            row["call"],
+            f"{row['calls']:,}",
+            f"{row['sharded_ns']:,.0f} ns",
+            f"{row['app_label_ns']:,.0f} ns",
+            ratio(row["sharded_ns"], row["app_label_ns"]),
+            row["sharded_alias"],
+            row["app_label_alias"],
+        ]
+        for row in rows
+    ]
+    return format_table(header, lines, align="lrrrrll")
+
+
+def map_refresh_line(refresh: dict) -> str:
+    """The cost of a decision that asks the map database for the map's version."""
+    return (
+        f"{refresh['call']} with MAP_REFRESH_SECONDS = 0 (every decision runs "
+        f"SELECT MAX(version) on {refresh['map_database']}, {refresh['vendor']}; "
+        f"{refresh['calls']:,} calls a run): {refresh['checking_ns'] / 1000:,.1f} us, "
+        f"{ratio(refresh['checking_ns'], refresh['cached_ns'])} the cached "
+        f"{refresh['cached_ns'] / 1000:,.2f} us"
+    )

@@ -128,6 +128,7 @@ def map_database() -> str:
     return sharding_settings().get("MAP_DATABASE", DEFAULT_DB_ALIAS)
 
 
+@cache
 def map_refresh_seconds() -> float:
     """How long a process trusts its copy of the map: ``MAP_REFRESH_SECONDS`` (1)."""
     return float(sharding_settings().get("MAP_REFRESH_SECONDS", 1.0))
@@ -156,8 +157,16 @@ class ShardMap:
 
     def describe(self, alias: str) -> str:
         """``0-31`` (or ``0-15, 40``): the logical shards *alias* holds."""
-        runs = self.ranges().get(alias, [])
-        return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs) or "none"
+        return _described(self)[alias] if alias in self.aliases else "none"
+
+
+@cache
+def _described(shard_map: ShardMap) -> dict[str, str]:
+    """Each alias's logical shards as text, once per map: routing asks for it per query."""
+    return {
+        alias: ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+        for alias, runs in shard_map.ranges().items()
+    }
 
 
 _MAP_CACHE: dict[str, tuple[ShardMap, float]] = {}
@@ -172,6 +181,8 @@ def current_map() -> ShardMap:
         return cached[0]
     with _MAP_LOCK:
         cached = _MAP_CACHE.get("map")
+        if cached and time.monotonic() - cached[1] < map_refresh_seconds():
+            return cached[0]  # another thread refreshed it while this one waited
         try:
             same = cached and map_version() == cached[0].version
             fresh = cached[0] if same else read_map()
@@ -265,5 +276,6 @@ def _clear_cache(*, setting, **kwargs):
     if setting == "DATABASE_SHARDING":
         logical_shard_count.cache_clear()
         shard_aliases.cache_clear()
+        map_refresh_seconds.cache_clear()
         sharded_models.cache_clear()
         _MAP_CACHE.clear()

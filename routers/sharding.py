@@ -184,7 +184,8 @@ class ShardRouter:
 
     def allow_relation(self, obj1, obj2, **hints):
         """Sharded rows point anywhere else, and at each other on one physical shard only."""
-        sharded = [is_sharded(type(obj)) for obj in (obj1, obj2)]
+        # obj._meta, not type(obj): request.user is a SimpleLazyObject, whose type isn't the model.
+        sharded = [is_sharded(obj._meta.model) for obj in (obj1, obj2)]
         if not any(sharded):
             return None
         if all(sharded):

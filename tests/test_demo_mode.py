@@ -48,7 +48,7 @@ def test_demo_mode_off_switches_the_trace_off_unless_asked_for(tmp_path):
     assert routing_trace(DEMO_MODE="false", ROUTING_TRACE="true") == "True"
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", "shard_0", "shard_1"])
 @pytest.mark.parametrize("path", ["/", "/accounts/login/"])
 def test_pages_show_no_demo_logins_or_server_addresses_with_demo_mode_off(client, path):
     from django.conf import settings

@@ -49,6 +49,8 @@ from django.test.utils import ContextList
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from apps.activity.models import Event
+from apps.activity.services import event_record
 from apps.analytics.models import UserMetric
 from apps.blog.factories import CommentFactory, PostFactory, TagFactory
 from apps.blog.models import Post
@@ -64,6 +66,8 @@ ALL = [
     "analytics_owner",
     "legacy",
     "legacy_owner",
+    "shard_0",
+    "shard_1",
 ]
 
 HOSTILE = {
@@ -122,6 +126,7 @@ def objects(db):
     order = OrderFactory(customer=staff)
     OrderItemFactory(order=order, product=product, quantity=1, unit_price=product.price)
     note = NoteFactory(author=alice)
+    event_record(user=staff, kind=Event.Kind.NOTE_SAVED, summary="On staff's shard")
     Group.objects.create(name="Editors")
     return {
         "staff": staff,
@@ -397,4 +402,5 @@ def test_every_page_of_the_urlconf_is_in_an_area():
     names = {route.name for route in ROUTES}
     assert {"home", "health", "health_json", "blog:post_list", "shop:order_detail"} <= names
     assert {"notes:lag_lab", "login", "admin:shop_order_changelist", "admin:index"} <= names
+    assert {"activity:mine", "activity:everyone"} <= names
     assert any(route.route in CATCH_ALL for route in ROUTES)

@@ -3,16 +3,25 @@
 from django.db import router, transaction
 from django.utils.text import slugify
 
+from apps.activity.models import Event
+from apps.activity.services import event_record_on_commit
 from apps.blog.models import Comment, Post, Tag
 
 
 def post_create(*, author, title: str, content: str, tag_names: list[str] = ()) -> Post:
-    """Create a post and its tags in one ``blog_db`` transaction."""
-    with transaction.atomic(using=router.db_for_write(Post)):
+    """Create a post and its tags in one ``blog_db`` transaction.
+
+    The author's activity event follows on their shard once it commits.
+    """
+    blog = router.db_for_write(Post)
+    with transaction.atomic(using=blog):
         post = Post.objects.create(author=author, title=title, content=content)
         tags = [tag_get_or_create(name=name) for name in tag_names]
         if tags:
             post.tags.set(tags)
+        event_record_on_commit(
+            user=author, kind=Event.Kind.POST_WRITTEN, summary=post.title, using=blog
+        )
     return post
 
 

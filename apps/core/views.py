@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from apps.activity.selectors import shard_overview
 from apps.core.selectors import database_health, health_summary, replica_lag_report, row_counts
 from apps.core.topology import describe_databases
 
@@ -49,6 +50,16 @@ DEMO_PAGES = [
         " product pages.",
     ),
     (
+        "activity:mine",
+        "Activity (sharded): mine",
+        "Your events, on the one shard of two that holds your user id's logical shard.",
+    ),
+    (
+        "activity:everyone",
+        "Activity (sharded): everyone",
+        "Every shard asked at once and merged, with what each shard cost.",
+    ),
+    (
         "health",
         "Health",
         "Each database as this process sees it: up, down or cooling down, replay lag, and whether"
@@ -62,7 +73,12 @@ def home(request):
     return render(
         request,
         "core/home.html",
-        {"databases": describe_databases(), "pages": DEMO_PAGES, "counts": row_counts()},
+        {
+            "databases": describe_databases(),
+            "pages": DEMO_PAGES,
+            "counts": row_counts(),
+            "shards": shard_overview(),
+        },
     )
 
 

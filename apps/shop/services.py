@@ -31,6 +31,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, router, transaction
 from django.utils import timezone
 
+from apps.activity.models import Event
+from apps.activity.services import event_record_on_commit
 from apps.shop.models import Order, OrderEvent, OrderItem, Product
 from routers.health import health
 from routers.pinning import use_primary_db
@@ -89,6 +91,14 @@ def order_place(*, customer, quantities: Mapping[int, int]) -> Order:
         # After shop_db's commit, not before: an event applied early would
         # count an order that might still roll back.
         transaction.on_commit(lambda: outbox_relay(customer_ids={customer.pk}), using=shop)
+        # After the relay, and robust: a shard that is down loses this line of
+        # history, never the order or its count.
+        event_record_on_commit(
+            user=customer,
+            kind=Event.Kind.ORDER_PLACED,
+            summary=f"order #{order.pk}",
+            using=shop,
+        )
     return order
 
 

@@ -155,6 +155,19 @@ def test_an_event_points_at_its_user_in_default_across_databases():
     assert Event.objects.get(pk=event.pk).user == person
 
 
+def test_a_lazy_user_as_a_request_has_it_relates_to_an_event_and_to_a_post():
+    """The routers see ``request.user``, a SimpleLazyObject, not the User it wraps."""
+    from django.utils.functional import SimpleLazyObject
+
+    from apps.blog.models import Post
+
+    (person,) = users(1)
+    lazy = SimpleLazyObject(lambda: person)
+    event = Event.objects.create(user=lazy, kind=Event.Kind.NOTE_SAVED)
+    assert rows_on(shard_for(person.pk)) == [(person.pk, event.pk)]
+    assert router.allow_relation(Post(title="t"), lazy) is True
+
+
 def test_aggregates_across_shards_combine_every_shards_answer():
     people = users(6)
     Event.objects.bulk_create(

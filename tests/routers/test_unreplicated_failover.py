@@ -19,7 +19,7 @@ from routers.health import DatabaseUnavailable, health
 from tests.support import unreachable
 
 pytestmark = pytest.mark.django_db(
-    transaction=True, databases=["default", "replica", "blog_db", "shop_db"]
+    transaction=True, databases=["default", "replica", "blog_db", "shop_db", "shard_0", "shard_1"]
 )
 
 

@@ -65,6 +65,7 @@ def test_index_shows_three_charts_tables_and_freshness(client, empty_warehouse):
     assert "connections[&quot;analytics&quot;]" in html or 'connections["analytics"]' in html
 
 
+@pytest.mark.django_db(databases=[*DATABASES, "shard_0", "shard_1"], transaction=True)
 def test_nav_links_to_analytics(client, empty_warehouse):
     assert f'<a href="{INDEX}">Analytics</a>'.encode() in client.get(reverse("home")).content
 

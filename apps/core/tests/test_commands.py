@@ -6,10 +6,13 @@ import pytest
 from django.core.management import call_command
 
 from apps.accounts.models import User
+from apps.activity.models import Event
 from apps.blog.models import Comment, Post, Tag
 from apps.shop.models import Order, Product
 from tests.legacy import LEGACY
 from tests.subprocess_env import database_env, manage
+
+SHARDS = ["shard_0", "shard_1"]
 
 WALKTHROUGH = """
 from django.contrib.auth import get_user_model
@@ -68,14 +71,16 @@ def test_migrate_all_leaves_the_legacy_database_alone_and_says_so(tmp_path):
     assert "legacy          read-only, 6 items" in again.stdout, "built once, then left alone"
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY, *SHARDS])
 def test_load_demo_twice_leaves_the_same_rows():
     counted = [User, Post, Comment, Tag, Product, Order]
     call_command("load_demo")
     first = {model: model.objects.count() for model in counted}
+    events = Event.objects.across_shards().count()
     call_command("load_demo")
     assert {model: model.objects.count() for model in counted} == first
     assert first[User] == 4 and first[Post] == 12 and first[Product] == 6
+    assert events == Event.objects.across_shards().count() == first[Post] + first[Order]
 
 
 @pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db"])
@@ -86,7 +91,7 @@ def test_bulk_data_adds_size_rows_to_each_database():
     assert User.objects.filter(username__startswith="bulk").count() == 3
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY])
+@pytest.mark.django_db(databases=["default", "replica", "blog_db", "shop_db", *LEGACY, *SHARDS])
 def test_demo_history_adds_a_year_of_orders_once():
     call_command("load_demo")
     call_command("demo_history")
@@ -95,6 +100,8 @@ def test_demo_history_adds_a_year_of_orders_once():
     assert history.count() == 48 and orders > 50
     call_command("demo_history")
     assert Order.objects.count() == orders
+    # Each post and order has its one activity event, on its user's shard.
+    assert Event.objects.across_shards().count() == orders + Post.objects.count()
     for user in history:
         placed = Order.objects.filter(customer_id=user.pk)
         assert user.orders_placed == placed.count()

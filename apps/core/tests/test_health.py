@@ -28,7 +28,8 @@ from routers.health import health, lag_interval
 from tests.replication import wait_for_replay
 from tests.support import unreachable
 
-ALL = ["default", "replica", "blog_db", "shop_db"]
+# The home page counts each shard's events too.
+ALL = ["default", "replica", "blog_db", "shop_db", "shard_0", "shard_1"]
 PAGE = reverse("health")
 JSON = reverse("health_json")
 NOTES = reverse("notes:read_your_writes")

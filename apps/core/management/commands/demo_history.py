@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import router, transaction
 from django.utils import timezone
 
+from apps.activity.backfill import events_backfill
 from apps.shop.models import Order, OrderItem, Product
 
 USERS = 48
@@ -45,7 +46,11 @@ class Command(BaseCommand):
         with transaction.atomic(using=router.db_for_write(User)):
             for user, count in placed.items():  # what the order outbox would have counted
                 User.objects.filter(pk=user.pk).update(orders_placed=count)
-        self.stdout.write(f"{USERS} history users; {added} orders added.")
+        events = events_backfill()  # ids 32-63 modulo 64: the first users on shard_1
+        self.stdout.write(
+            f"{USERS} history users; {added} orders added; {events.total()} activity events "
+            "recorded."
+        )
 
     @staticmethod
     def _orders(pick, joined, products, now) -> tuple[int, dict]:

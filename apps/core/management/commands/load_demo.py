@@ -7,10 +7,12 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand
 from django.db import DatabaseError, connections
 
+from apps.activity.backfill import events_backfill
 from apps.analytics.replication import owner_alias
 from apps.core.topology import primary_aliases
 from apps.legacy import schema
 from apps.legacy.models import Item
+from routers.sharding import shard_aliases
 
 
 class Command(BaseCommand):
@@ -18,7 +20,8 @@ class Command(BaseCommand):
         "Load fixtures/<alias>.json into each primary database with --database, "
         "default first. Rows have fixed primary keys, so a second run updates "
         "the same rows instead of adding copies. On the embedded default, build "
-        "var/legacy.sqlite3 from docker/legacy/ when it is missing."
+        "var/legacy.sqlite3 from docker/legacy/ when it is missing. Then record each "
+        "post, order and note's activity event on its user's shard, if it has none yet."
     )
 
     def handle(self, *args, **options):
@@ -37,6 +40,14 @@ class Command(BaseCommand):
             call_command("loaddata", str(fixture), database=alias, verbosity=0)
             self.stdout.write(f"{alias:<15} loaded {fixture.relative_to(settings.BASE_DIR)}")
         self.stdout.write(self.legacy())
+        self.stdout.write(self.activity())
+
+    @staticmethod
+    def activity() -> str:
+        """Each post, order and note loaded gets its event on its author's shard, once."""
+        added = events_backfill()
+        where = ", ".join(f"{alias} {added[alias]}" for alias in shard_aliases())
+        return f"{'activity':<15} {added.total()} events recorded ({where})"
 
     @staticmethod
     def legacy() -> str:
