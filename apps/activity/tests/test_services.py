@@ -110,7 +110,6 @@ def test_a_shard_that_is_down_loses_the_event_not_the_post_and_says_so_in_the_lo
     assert "shard_1 is unavailable" in record.getMessage()
 
 
-@pytest.mark.skip(reason="fails after the allow_relation fix; to revisit")
 def test_an_unexpected_error_in_the_callback_is_logged_and_later_callbacks_still_run(
     far, django_capture_on_commit_callbacks, caplog
 ):
