@@ -126,6 +126,12 @@ def test_a_query_without_a_key_raises_instead_of_reading_one_shard(unscoped):
         assert way in message
 
 
+def test_an_event_for_an_unsaved_user_raises_shard_key_required_not_a_type_error():
+    """The user has no pk yet, so no shard: the caller's mistake, named as such."""
+    with pytest.raises(ShardKeyRequired, match="activity.Event"):
+        Event(user=get_user_model()(username="not-saved"), kind=Event.Kind.PAGE_VIEWED)
+
+
 def test_the_trace_names_the_key_the_logical_shard_the_physical_one_and_the_map_version():
     (person,) = users(1)
     logical, alias = logical_shard_for(person.pk), shard_for(person.pk)
