@@ -241,9 +241,12 @@ def _key_of(model, field, hints) -> tuple[object, int | None]:
             return key, logical_shard_for(key)
         if instance.pk is not None and isinstance(model._meta.pk, ShardedIdField):
             return None, logical_shard_of(instance.pk)
-    elif field.related_model and isinstance(instance, field.related_model):
-        if instance.pk is not None:  # user.events.all(), Event(user=user)
-            return instance.pk, logical_shard_for(instance.pk)
+    elif (
+        field.related_model
+        and isinstance(instance, field.related_model)
+        and instance.pk is not None  # unsaved: no key yet, so ShardKeyRequired
+    ):
+        return instance.pk, logical_shard_for(instance.pk)  # user.events.all(), Event(user=)
     if hints.get("shard_key") is not None:
         return hints["shard_key"], logical_shard_for(hints["shard_key"])
     if hints.get("logical_shard") is not None:
