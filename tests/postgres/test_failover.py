@@ -458,6 +458,10 @@ def test_a_statement_timeout_is_not_a_server_that_is_down(topology):
     assert not health.is_down("blog_db")
 
 
+@pytest.mark.django_db(
+    transaction=True,
+    databases=["default", "replica", "blog_db", "shop_db", "shard_0", "shard_1"],  # the home page
+)
 def test_a_hung_replica_costs_the_home_page_one_attempt_not_one_per_visit(topology, monkeypatch):
     """The home page counts users with .using("replica"), past the routers: it asks
     routers.health first, so one visit pays the timeout and the next skip the replica."""
