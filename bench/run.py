@@ -93,6 +93,10 @@ def main() -> None:
         )
         print(shard_routing_table(shard_routing["rows"]))
         print(f"\n{map_refresh_line(shard_routing['refresh'])}")
+        print(
+            "across_shards() in parallel against serial fan-out needs shards on real servers: "
+            "make bench-sharding (bench/README.md, Sharding)"
+        )
 
         builds, data = time_blog_list(args, directory=Path(directory))
         print(
