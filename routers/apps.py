@@ -27,6 +27,7 @@ MODULES = (
     "warehouse",
     "read_only",
     "sharding",
+    "shard_freeze",
 )
 
 

@@ -221,15 +221,11 @@ class ShardRouter:
         shard_map = current_map()
         alias = shard_map.alias_for(logical)
         said = f"{field.name} {key}" if key is not None else f"id of logical shard {logical}"
-        return explain(
-            alias,
-            "%s → logical shard %d/%d → %s, map v%d",
-            said,
-            logical,
-            len(shard_map.aliases),
-            alias,
-            shard_map.version,
-        )
+        reason = "%s → logical shard %d/%d → %s, map v%d"
+        args = [said, logical, len(shard_map.aliases), alias, shard_map.version]
+        if target := shard_map.moving_to(logical):
+            reason, args = f"{reason}; moving to %s", [*args, target]
+        return explain(alias, reason, *args)
 
 
 def _key_of(model, field, hints) -> tuple[object, int | None]:

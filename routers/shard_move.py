@@ -1,0 +1,403 @@
+"""Moving one logical shard to another physical database while the site keeps writing.
+
+::
+
+    python manage.py move_shard 12 --to shard_1 --dry-run   # what would move
+    python manage.py move_shard 12 --to shard_1             # every step, with progress
+    python manage.py move_shard 12 --resume                 # after an interruption
+    python manage.py move_shard 12 --abort                  # before the switch only
+
+The steps, in the shape of Vitess's ``MoveTables`` (copy, catch up, verify,
+switch traffic, complete), for every sharded model with a ``ShardedIdField``
+(its id says which logical shard a row is in, so one logical shard's rows
+are found on a physical shard that holds many):
+
+1. **copy**: the logical shard's rows, in batches by primary key
+   (``row_copy.sync_rows``), while writes go on to the source;
+2. **catch_up**: passes of the same sync, each carrying over what was
+   written, changed or deleted since the one before, until a pass finds
+   less than a batch;
+3. **freeze**: writes to this logical shard alone are refused on the
+   source (``shard_freeze.py``; after the writes in flight commit), and a
+   last pass carries over the rest. Writers to other logical shards are
+   not touched; a writer to this one waits (``retry_while_frozen``) or gets
+   a 503 with ``Retry-After``;
+4. **verify**: count and checksum of every model, source against target.
+   They are compared with writes frozen: on a live shard they never match;
+5. **switch**: the map gives the logical shard to the target and its
+   version goes up, in one transaction with this record. Every process
+   routes there within ``MAP_REFRESH_SECONDS``; one that writes with the
+   old map meanwhile is refused by the source, re-reads the map and writes
+   to the target;
+6. **cleanup**: after twice ``MAP_REFRESH_SECONDS``, so no process still
+   reads the source, its copy of the rows is deleted and the source keeps
+   refusing writes to this logical shard for good (``moved``).
+
+Each step is recorded in ``sharding_move`` in the map database, and each
+copy batch's last key with it, so a move interrupted anywhere (a crash, a
+kill) resumes where it stopped: every step can run twice. Until the switch
+the source is untouched and the map unchanged, so ``abort`` deletes the
+target's copy and lifts the freeze, as if the move never began. A move that
+was killed while frozen keeps this logical shard's writes refused until it
+is resumed or aborted. The map names a move not yet switched, so the
+routing trace says where the logical shard is going.
+
+Copy with: ``health.py``, ``row_copy.py``, ``shard_freeze.py``, ``shard_ids.py``,
+``shard_map.py``.
+"""
+
+import json
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db import connections, models, transaction
+from django.db.models import F
+
+from .row_copy import DEFAULT_BATCH_SIZE, checksum, delete_rows, dependency_order, sync_rows
+from .shard_freeze import install_guard, set_freeze_state
+from .shard_ids import SEQUENCE_BITS, ShardedIdField
+from .shard_map import (
+    _MAP_CACHE,
+    MOVES_TABLE,
+    assign_logical_shards,
+    logical_shard_count,
+    map_database,
+    map_refresh_seconds,
+    read_map,
+    shard_aliases,
+    sharded_models,
+)
+
+__all__ = ["STEPS", "Move", "MoveError", "ShardMover", "abort_move", "moves", "plan_move"]
+
+STEPS = ("copy", "catch_up", "freeze", "verify", "switch", "cleanup")
+MAX_CATCH_UP_PASSES = 10
+_FIELDS = "id, logical_shard, source, target, step, status, owner, started, updated, detail"
+
+
+class MoveError(Exception):
+    """A move that can't start, go on or be aborted; the message says why and what to do."""
+
+
+@dataclass
+class Move:
+    """One move's record in ``sharding_move``; ``detail`` holds its progress and timings."""
+
+    id: int
+    logical_shard: int
+    source: str
+    target: str
+    step: str
+    status: str  # running, done or aborted
+    owner: str
+    started: float
+    updated: float
+    detail: dict = field(default_factory=dict)
+
+    @property
+    def switched(self) -> bool:
+        return self.step == "cleanup" or self.status == "done"
+
+
+def moves(*, logical_shard: int | None = None, limit: int = 20) -> list[Move]:
+    """The newest moves first, of one logical shard or of all."""
+    where, params = ("", [])
+    if logical_shard is not None:
+        where, params = "WHERE logical_shard = %s", [logical_shard]
+    with connections[map_database()].cursor() as cursor:
+        cursor.execute(
+            f"SELECT {_FIELDS} FROM {MOVES_TABLE} {where} ORDER BY id DESC LIMIT %s",
+            [*params, limit],
+        )
+        return [Move(*row[:-1], detail=json.loads(row[-1])) for row in cursor.fetchall()]
+
+
+def running_move(logical_shard: int) -> Move | None:
+    found = [m for m in moves(logical_shard=logical_shard, limit=5) if m.status == "running"]
+    return found[0] if found else None
+
+
+def movable_models() -> list[type[models.Model]]:
+    """The sharded models, parents before children; every one must carry its shard in its id."""
+    found = [apps.get_model(label) for label in sharded_models()]
+    for model in found:
+        if not isinstance(model._meta.pk, ShardedIdField):
+            raise MoveError(
+                f"{model._meta.label} has no ShardedIdField primary key, so its rows of one "
+                "logical shard can't be told apart on a physical shard that holds many."
+            )
+    return dependency_order(found)
+
+
+def shard_rows(model, alias: str, logical_shard: int) -> models.QuerySet:
+    """*model*'s rows of *logical_shard* on *alias*, read from the ids, past every router."""
+    carried = F("pk").bitrightshift(SEQUENCE_BITS).bitand(4095)
+    rows = models.QuerySet(model, using=alias).alias(_logical=carried)
+    return rows.filter(_logical=logical_shard)
+
+
+@dataclass
+class MovePlan:
+    logical_shard: int
+    source: str
+    target: str
+    map_version: int
+    rows: dict[str, tuple[int, int]]  # model label -> (rows on the source, rows on the target)
+
+
+def plan_move(logical_shard: int, target: str) -> MovePlan:
+    """What moving *logical_shard* to *target* would copy; ``MoveError`` if it can't."""
+    count = logical_shard_count()
+    if not 0 <= logical_shard < count:
+        raise MoveError(f"Logical shard {logical_shard} doesn't exist: they are 0-{count - 1}.")
+    if target not in shard_aliases():
+        raise MoveError(
+            f"{target!r} is not a shard: DATABASE_SHARDING['SHARDS'] is "
+            f"{', '.join(shard_aliases())}."
+        )
+    shard_map = read_map()
+    source = shard_map.alias_for(logical_shard)
+    if source == target:
+        raise MoveError(f"Logical shard {logical_shard} is already on {target}.")
+    rows = {
+        model._meta.label: (
+            shard_rows(model, source, logical_shard).count(),
+            shard_rows(model, target, logical_shard).count(),
+        )
+        for model in movable_models()
+    }
+    return MovePlan(logical_shard, source, target, shard_map.version, rows)
+
+
+def start_move(logical_shard: int, target: str) -> Move:
+    """Record a new move and open its freeze entry; the map names it (its version goes up)."""
+    plan = plan_move(logical_shard, target)
+    if (running := running_move(logical_shard)) is not None:
+        raise MoveError(
+            f"Logical shard {logical_shard} is already moving to {running.target} "
+            f"(step {running.step}): --resume or --abort it."
+        )
+    for alias in (plan.source, plan.target):
+        install_guard(alias)
+    set_freeze_state(plan.target, logical_shard, None)  # where it goes, every write is welcome
+    set_freeze_state(plan.source, logical_shard, "open", f"moving to {target}")
+    now = time.time()
+    with transaction.atomic(using=map_database()):
+        with connections[map_database()].cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {MOVES_TABLE} (logical_shard, source, target, step, status, owner, "
+                "started, updated, detail) VALUES (%s, %s, %s, 'copy', 'running', '', %s, %s, %s)",
+                [logical_shard, plan.source, target, now, now, json.dumps({"plan": plan.rows})],
+            )
+        assign_logical_shards({logical_shard: plan.source})  # the same place, a new version
+    return running_move(logical_shard)
+
+
+def _save(move: Move) -> None:
+    move.updated = time.time()
+    with connections[map_database()].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MOVES_TABLE} SET step = %s, status = %s, owner = %s, updated = %s, "
+            "detail = %s WHERE id = %s",
+            [move.step, move.status, move.owner, move.updated, json.dumps(move.detail), move.id],
+        )
+
+
+def _claim(move: Move) -> None:
+    """Make this process the move's owner, unless a live process on this host still is."""
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    host, _, pid = move.owner.rpartition(":")
+    if move.owner and move.owner != me and _alive(host, pid):
+        raise MoveError(f"Logical shard {move.logical_shard}'s move is running in {move.owner}.")
+    with connections[map_database()].cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {MOVES_TABLE} SET owner = %s WHERE id = %s AND owner = %s",
+            [me, move.id, move.owner],
+        )
+        if cursor.rowcount != 1:
+            raise MoveError(f"Another process took logical shard {move.logical_shard}'s move.")
+    move.owner = me
+
+
+def _alive(host: str, pid: str) -> bool:
+    if host != socket.gethostname():
+        return True  # can't tell from here: assume it runs
+    try:
+        os.kill(int(pid), 0)
+    except (ValueError, ProcessLookupError):
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+Progress = Callable[[str, str, int, int], None]  # step, model label, rows done, rows in all
+
+
+class ShardMover:
+    """Runs a move's remaining steps; see the module for what each does."""
+
+    def __init__(
+        self,
+        move: Move,
+        *,
+        batch_size: int = DEFAULT_BATCH_SIZE,
+        progress: Progress | None = None,
+        on_step: Callable[[str], None] | None = None,
+        grace: float | None = None,
+    ):
+        self.move = move
+        self.batch_size = batch_size
+        self.progress = progress
+        self.on_step = on_step
+        self.grace = 2 * map_refresh_seconds() if grace is None else grace
+        self.models = movable_models()
+
+    @classmethod
+    def start(cls, logical_shard: int, target: str, **options) -> "ShardMover":
+        return cls(start_move(logical_shard, target), **options)
+
+    @classmethod
+    def resume(cls, logical_shard: int, **options) -> "ShardMover":
+        move = running_move(logical_shard)
+        if move is None:
+            raise MoveError(f"Logical shard {logical_shard} has no move to resume.")
+        return cls(move, **options)
+
+    def run(self) -> Move:
+        _claim(self.move)
+        for step in STEPS[STEPS.index(self.move.step) :]:
+            if self.on_step:
+                self.on_step(step)
+            self.began = time.time()
+            getattr(self, f"_{step}")()
+            if step == "switch":
+                continue  # recorded with the map, in one transaction
+            self.move.detail.setdefault("timings", {})[step] = [self.began, time.time()]
+            following = STEPS.index(step) + 1
+            self.move.step = STEPS[following] if following < len(STEPS) else step
+            self.move.status = "done" if following == len(STEPS) else "running"
+            _save(self.move)
+        return self.move
+
+    def _sync(self, step: str, model, *, after=None, saved=None):
+        label, move = model._meta.label, self.move
+        total = shard_rows(model, move.source, move.logical_shard).count()
+
+        def report(done):
+            if self.progress:
+                self.progress(step, label, done, total)
+
+        return sync_rows(
+            shard_rows(model, move.source, move.logical_shard),
+            shard_rows(model, move.target, move.logical_shard),
+            after=after,
+            batch_size=self.batch_size,
+            progress=report,
+            saved=saved,
+        )
+
+    def _copy(self):
+        copied = self.move.detail.setdefault("copied", {})
+        for model in self.models:
+            label = model._meta.label
+
+            def saved(last, label=label):
+                copied[label] = last
+                _save(self.move)
+
+            self._sync("copy", model, after=copied.get(label), saved=saved)
+
+    def _catch_up(self):
+        passes = self.move.detail.setdefault("catch_up", [])
+        while True:
+            changed = sum(self._sync("catch_up", model).changed for model in self.models)
+            passes.append(changed)
+            _save(self.move)
+            if changed < self.batch_size or len(passes) >= MAX_CATCH_UP_PASSES:
+                return
+
+    def _freeze(self):
+        move = self.move
+        set_freeze_state(move.source, move.logical_shard, "frozen", f"moving to {move.target}")
+        move.detail.setdefault("frozen_at", time.time())
+        move.detail["freeze_changed"] = sum(
+            self._sync("freeze", model).changed for model in self.models
+        )
+
+    def _verify(self):
+        move, found = self.move, {}
+        for model in self.models:
+            source = checksum(shard_rows(model, move.source, move.logical_shard))
+            target = checksum(shard_rows(model, move.target, move.logical_shard))
+            found[model._meta.label] = {"source": source, "target": target}
+        move.detail["verify"] = found
+        differ = [label for label, sides in found.items() if sides["source"] != sides["target"]]
+        if differ:
+            set_freeze_state(move.source, move.logical_shard, "open", f"moving to {move.target}")
+            move.step = "catch_up"
+            _save(move)
+            raise MoveError(
+                f"Verify found {', '.join(differ)} different on {move.source} and {move.target} "
+                "with writes frozen (something wrote past the freeze). Writes are open again; "
+                "--resume catches up and verifies again, --abort gives up."
+            )
+
+    def _switch(self):
+        move = self.move
+        set_freeze_state(move.target, move.logical_shard, None)
+        with transaction.atomic(using=map_database()):
+            version = assign_logical_shards({move.logical_shard: move.target})
+            move.detail["map_version"] = version
+            move.detail["frozen_seconds"] = time.time() - move.detail["frozen_at"]
+            move.detail.setdefault("timings", {})["switch"] = [self.began, time.time()]
+            move.step = "cleanup"
+            _save(move)
+        _MAP_CACHE.clear()
+
+    def _cleanup(self):
+        move = self.move
+        switched = move.detail["timings"]["switch"][1]
+        time.sleep(max(0.0, switched + self.grace - time.time()))
+        set_freeze_state(move.source, move.logical_shard, "cleaning", f"moved to {move.target}")
+        deleted = move.detail.setdefault("deleted", {})
+        for model in reversed(self.models):
+            deleted[model._meta.label] = _delete_all(
+                shard_rows(model, move.source, move.logical_shard), self.batch_size
+            )
+        detail = f"moved to {move.target} at map v{move.detail['map_version']}"
+        set_freeze_state(move.source, move.logical_shard, "moved", detail)
+
+
+def _delete_all(rows: models.QuerySet, batch_size: int) -> int:
+    deleted = 0
+    while pks := list(rows.values_list("pk", flat=True)[:batch_size]):
+        with transaction.atomic(using=rows.db):
+            deleted += delete_rows(rows.model, rows.db, pks, batch_size=batch_size)
+    return deleted
+
+
+def abort_move(logical_shard: int) -> Move:
+    """Undo a move that hasn't switched: the target's copy deleted, the source's writes open."""
+    move = running_move(logical_shard)
+    if move is None:
+        raise MoveError(f"Logical shard {logical_shard} has no move to abort.")
+    if move.switched:
+        raise MoveError(
+            f"Logical shard {logical_shard} switched to {move.target} at map "
+            f"v{move.detail.get('map_version')}; to undo it, move it back: "
+            f"move_shard {logical_shard} --to {move.source}."
+        )
+    _claim(move)
+    for model in reversed(movable_models()):
+        _delete_all(shard_rows(model, move.target, logical_shard), DEFAULT_BATCH_SIZE)
+    set_freeze_state(move.source, logical_shard, None)
+    move.status = "aborted"
+    with transaction.atomic(using=map_database()):
+        _save(move)
+        assign_logical_shards({logical_shard: move.source})  # the map stops naming the move
+    return move
