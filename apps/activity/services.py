@@ -21,6 +21,7 @@ from django.db import DatabaseError, transaction
 from django.utils.text import Truncator
 
 from apps.activity.models import Event
+from routers.shard_freeze import retry_while_frozen
 from routers.sharding import shard_for
 
 logger = logging.getLogger(__name__)
@@ -33,12 +34,15 @@ def event_record(*, user: AbstractBaseUser, kind: str, summary: str = "") -> Eve
 
     A shard that ``routers.health`` knows is down is refused at once with
     ``DatabaseUnavailable`` (the replica router's guard), like any other
-    database without a replica.
+    database without a replica. A logical shard frozen by a move makes it
+    wait, up to five seconds, for the switch.
     """
     if kind not in Event.Kind.values:
         raise ValueError(f"{kind!r} is not one of {Event.Kind.values}")
     summary = Truncator(summary).chars(SUMMARY_MAX_LENGTH)
-    return Event.objects.create(user=user, kind=kind, summary=summary)
+    # While a move freezes the user's logical shard (routers/shard_move.py), wait for
+    # the switch and write to where the map then says, rather than lose the event.
+    return retry_while_frozen(Event.objects.create, user=user, kind=kind, summary=summary)
 
 
 def event_record_or_log(*, user: AbstractBaseUser, kind: str, summary: str = "") -> Event | None:

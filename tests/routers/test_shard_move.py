@@ -9,9 +9,11 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import connections, transaction
+from django.test import RequestFactory
 
 from apps.activity.models import Event
 from routers import shard_map
+from routers.degraded import DegradedModeMiddleware
 from routers.explain import recording
 from routers.shard_freeze import ShardFrozen, freeze_state
 from routers.shard_map import current_map, read_map
@@ -220,3 +222,12 @@ def call_command_output(*arguments) -> str:
     out = StringIO()
     call_command(*arguments, stdout=out)
     return out.getvalue()
+
+
+def test_a_write_the_freeze_refuses_answers_503_with_retry_after_not_an_error_page():
+    refused = ShardFrozen("shard_0", "sharding: logical shard 5 is frozen: retry")
+    middleware = DegradedModeMiddleware(lambda request: None)
+    response = middleware.process_exception(RequestFactory().post("/notes/new/"), refused)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert b"nothing you sent was saved" in response.content
