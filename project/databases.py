@@ -148,6 +148,21 @@ def database_settings(env: environ.Env, *, var_dir: Path) -> tuple[dict, list[Ur
     return databases, problems
 
 
+def database_from_url(url: str, *, option: str) -> dict:
+    """A ``DATABASES`` entry for *url*, given on the command line as *option*.
+
+    ``ValueError`` names the option and the form to use; the same checks as
+    for the variables (an absolute SQLite path, a whole-second timeout).
+    """
+    config, problem = _parse(url, variable=option, alias=option)
+    if problem:
+        raise ValueError(
+            f"{problem.message} Give a database alias, postgres://USER:PASSWORD@HOST:5432/NAME "
+            "or sqlite:////absolute/path/file.sqlite3."
+        )
+    return _with_defaults(config)
+
+
 def _owned_elsewhere(env, alias, variable, owner, owner_variable, *, var_dir):
     """Return ``({alias: ..., owner: ...}, problem)`` for a database another system owns.
 

@@ -10,7 +10,7 @@ its database.
 *source*'s: it walks the source in primary-key order, ``batch_size`` rows at
 a time, reads the same key range on the target, and in one transaction on
 the target deletes the rows that differ or are gone and inserts the
-source's (primary keys kept; ``bulk_create``, so no ``save()`` or signals).
+source's (primary keys kept; no ``save()``, ``pre_save()`` or signals, as ``loaddata`` saves).
 Run once, it copies; run again, it carries over only what changed since,
 which is how a move catches up with live writes. It is idempotent: a pass
 interrupted anywhere is finished by the next.
@@ -34,7 +34,14 @@ from dataclasses import dataclass
 
 from django.db import connections, models, transaction
 
-__all__ = ["SyncResult", "checksum", "dependency_order", "delete_rows", "sync_rows"]
+__all__ = [
+    "SyncResult",
+    "checksum",
+    "delete_rows",
+    "dependency_order",
+    "insert_raw",
+    "sync_rows",
+]
 
 DEFAULT_BATCH_SIZE = 1000
 
@@ -127,9 +134,8 @@ def sync_rows(
         if missing or gone:
             with transaction.atomic(using=target.db):
                 delete_rows(model, target.db, gone + changed)
-                models.QuerySet(model, using=target.db).bulk_create(
-                    [model(**dict(zip(fields, values, strict=True))) for values in missing],
-                    batch_size=batch_size,
+                insert_raw(
+                    target.db, [model(**dict(zip(fields, v, strict=True))) for v in missing]
                 )
         result.read += len(batch)
         result.written += len(missing)
@@ -142,6 +148,25 @@ def sync_rows(
                 saved(last)
         if done:
             return result
+
+
+def insert_raw(alias: str, objs: list[models.Model]) -> None:
+    """Insert *objs* on *alias* as they are: no ``pre_save()``, so ``auto_now`` keeps its value.
+
+    ``bulk_create`` would stamp ``auto_now`` fields with the time of the copy.
+    ``QuerySet._insert(raw=True)`` is how ``loaddata`` saves rows unchanged
+    (``Model.save_base(raw=True)``), one statement per batch here (undocumented;
+    tests/routers/test_django_internals.py watches it).
+    """
+    if not objs:
+        return
+    model = type(objs[0])
+    fields = model._meta.concrete_fields
+    size = connections[alias].ops.bulk_batch_size(fields, objs) or len(objs)
+    for start in range(0, len(objs), size):
+        models.QuerySet(model, using=alias)._insert(
+            objs[start : start + size], fields=fields, raw=True, using=alias
+        )
 
 
 def delete_rows(model, alias: str, pks: list, *, batch_size: int = DEFAULT_BATCH_SIZE) -> int:

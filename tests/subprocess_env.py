@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -42,3 +43,22 @@ def run_python(*args, env: dict[str, str], timeout: float = 120) -> subprocess.C
 def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     """Run ``manage.py *args`` and return the finished process (output captured)."""
     return run_python("manage.py", *args, env=env)
+
+
+def env_for_test_databases(aliases) -> dict[str, str]:
+    """This process's environment with each of *aliases*' URLs naming its test database.
+
+    For a child process (``manage.py``, a script) that must see what a
+    transactional test wrote: Django gave the test databases other names.
+    """
+    from django.db import connections
+
+    from project.databases import PRIMARY_VARIABLES
+
+    env = {**os.environ, "MULTIDB_REPLICA_LAG_INTERVAL": "0"}
+    for alias in aliases:
+        variable = PRIMARY_VARIABLES[alias]
+        url = urlsplit(env[variable])
+        path = "/" + connections[alias].settings_dict["NAME"]
+        env[variable] = urlunsplit(url._replace(path=path))
+    return env

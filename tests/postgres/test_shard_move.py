@@ -5,12 +5,10 @@ The writers write as the site does, through the ORM and the routers, with
 ``retry_while_frozen``; each database is then read with raw SQL.
 """
 
-import os
 import signal
 import subprocess
 import sys
 import threading
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -22,7 +20,7 @@ from routers.row_copy import checksum
 from routers.shard_freeze import ShardFrozen, freeze_state, retry_while_frozen
 from routers.shard_map import MAP_TABLE, MOVES_TABLE, read_map
 from routers.shard_move import ShardMover, abort_move, shard_rows
-from tests.subprocess_env import REPO
+from tests.subprocess_env import REPO, env_for_test_databases
 
 SHARDS = ("shard_0", "shard_1")
 pytestmark = [
@@ -138,21 +136,6 @@ def test_a_logical_shard_moves_under_live_writes_with_nothing_lost(people):
     assert checksum(shard_rows(Event, "shard_1", MOVING))[0] == len(on_target)
 
 
-def child_env() -> dict[str, str]:
-    """This process's environment, with the test databases in place of the real ones."""
-    env = {**os.environ, "MULTIDB_REPLICA_LAG_INTERVAL": "0"}
-    for alias, variable in (
-        ("default", "DATABASE_URL"),
-        ("shard_0", "DATABASE_URL_SHARD_0"),
-        ("shard_1", "DATABASE_URL_SHARD_1"),
-    ):
-        url = urlsplit(env[variable])
-        env[variable] = urlunsplit(
-            url._replace(path="/" + connections[alias].settings_dict["NAME"])
-        )
-    return env
-
-
 KILLER = """
 import os, signal, sys
 import django
@@ -178,7 +161,7 @@ def killed_at(where: str) -> None:
     child = subprocess.run(
         [sys.executable, "-c", KILLER, where],
         cwd=REPO,
-        env=child_env(),
+        env=env_for_test_databases(["default", *SHARDS]),
         capture_output=True,
         text=True,
         timeout=120,

@@ -7,7 +7,9 @@
 ``health.is_connected`` reads ``connection.connection``; the lag monitor calls
 ``close_if_unusable_or_obsolete()``, and so do ``shard_queryset``'s workers;
 ``ReplicaRouter`` asks ``router.routers``; ``shard_queryset`` passes its
-shard hints with ``QuerySet._add_hints`` and reads them from ``_hints``.
+shard hints with ``QuerySet._add_hints`` and reads them from ``_hints``;
+``row_copy.insert_raw`` saves rows with ``QuerySet._insert(raw=True)``, as
+``loaddata`` does; ``shard_freeze`` adds a permanent execute wrapper too.
 If a Django upgrade renames or changes any of them, these tests fail and say
 which.
 """
@@ -18,6 +20,8 @@ from django.test import TestCase, TransactionTestCase
 from routers.health import is_connected
 from routers.pinning import in_atomic_block
 from routers.replica import only_testcase_atomics
+from routers.row_copy import insert_raw
+from routers.shard_freeze import _refusals
 
 
 class InsideTestCase(TestCase):
@@ -86,3 +90,25 @@ class QuerySetHints(TestCase):
         queryset._add_hints(shard_key=42)
         assert queryset._hints == {"shard_key": 42}
         assert queryset.filter(pk=1)._hints == {"shard_key": 42}, "kept when chained"
+
+
+class RawInserts(TestCase):
+    databases = {"default", "blog_db", "shard_0"}
+
+    def test_a_raw_insert_keeps_auto_now_values_as_loaddata_does(self):
+        """row_copy.insert_raw: ``QuerySet._insert(raw=True)`` skips ``pre_save()``."""
+        import datetime
+
+        from apps.blog.models import Post
+
+        long_ago = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+        post = Post(pk=987654, title="Kept", content="…", author_id=1, slug="kept")
+        post.created_at = post.updated_at = long_ago
+        insert_raw("blog_db", [post])
+        assert Post.objects.get(pk=987654).updated_at == long_ago, "auto_now must keep its value"
+
+    def test_the_freeze_translation_sits_in_each_shard_connections_wrappers(self):
+        """shard_freeze: a permanent wrapper in ``execute_wrappers``, as pinning's."""
+        with connections["shard_0"].cursor() as cursor:
+            cursor.execute("SELECT 1")
+        assert _refusals in connections["shard_0"].execute_wrappers
