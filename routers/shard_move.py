@@ -47,6 +47,7 @@ Copy with: ``health.py``, ``row_copy.py``, ``shard_freeze.py``, ``shard_ids.py``
 """
 
 import json
+import logging
 import os
 import socket
 import time
@@ -73,6 +74,8 @@ from .shard_map import (
 )
 
 __all__ = ["STEPS", "Move", "MoveError", "ShardMover", "abort_move", "moves", "plan_move"]
+
+logger = logging.getLogger(__name__)
 
 STEPS = ("copy", "catch_up", "freeze", "verify", "switch", "cleanup")
 MAX_CATCH_UP_PASSES = 10
@@ -269,7 +272,22 @@ class ShardMover:
         return cls(move, **options)
 
     def run(self) -> Move:
+        """Run the remaining steps; a failure is recorded on the move, then raised."""
         _claim(self.move)
+        try:
+            return self._run()
+        except Exception as error:
+            self.move.detail["error"] = f"{self.move.step}: {type(error).__name__}: {error}"
+            try:
+                _save(self.move)
+            except Exception:  # the map database may be what failed: the move can resume
+                logger.exception(
+                    "move of logical shard %d: error not recorded", self.move.logical_shard
+                )
+            raise
+
+    def _run(self) -> Move:
+        self.move.detail.pop("error", None)
         for step in STEPS[STEPS.index(self.move.step) :]:
             if self.on_step:
                 self.on_step(step)

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.paginator import Page, Paginator
 from django.db import DatabaseError
-from django.db.models import prefetch_related_objects
+from django.db.models import Count, F, prefetch_related_objects
 
 from apps.activity.models import Event
 from routers.health import DatabaseUnavailable, connection_failure, health
+from routers.shard_ids import SEQUENCE_BITS
 from routers.shard_map import map_database
+from routers.shard_move import STEPS, Move, moves
 from routers.shard_queryset import ShardReport
 from routers.sharding import current_map, logical_shard_for, logical_shard_of, shard_aliases
 
@@ -151,6 +153,11 @@ def shard_overview() -> list[ShardOverview]:
     return rows
 
 
+def problem_of(error: DatabaseError) -> str:
+    """Why a database gave no answer, in words fit for the page (``_problem``)."""
+    return _problem(error)
+
+
 def _problem(error: DatabaseError, *, alias: str = "a shard") -> str:
     """Why a shard gave no rows, in words fit for anyone: no host, port or user names.
 
@@ -164,3 +171,98 @@ def _problem(error: DatabaseError, *, alias: str = "a shard") -> str:
     if connection_failure(error):
         return f"{alias} {UNAVAILABLE}"
     return f"{alias} answered {type(error).__name__} (not migrated? run manage.py migrate_all)"
+
+
+# --- The shard map and its moves (the staff page) --------------------------------
+
+
+@dataclass(frozen=True)
+class LogicalShardRow:
+    """One logical shard: where the map puts it, its rows there, and a move under way."""
+
+    logical_shard: int
+    alias: str
+    rows: int | None  # None: its database couldn't be asked
+    moving_to: str | None
+
+
+@dataclass(frozen=True)
+class StepRow:
+    name: str
+    state: str  # done, running or waiting
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class MoveRow:
+    move: Move
+    steps: list[StepRow]
+
+    @property
+    def rows(self) -> int:
+        return sum(source for source, _ in self.move.detail.get("plan", {}).values())
+
+
+def logical_shard_grid() -> tuple[int | None, list[LogicalShardRow], str]:
+    """``(map version, each logical shard's row, problem)``: one grouped count per shard.
+
+    Rows are counted where the map puts each logical shard; a target's copy
+    during a move isn't counted until the switch.
+    """
+    try:
+        shard_map = current_map()
+    except DatabaseError as error:
+        return None, [], _problem(error, alias=f"the shard map's database, {map_database()},")
+    counts: dict[tuple[str, int], int] = {}
+    problems, failed = [], set()
+    for alias in shard_aliases():
+        usable, why = health.usable(alias)
+        if not usable:
+            problems.append(why)
+            failed.add(alias)
+            continue
+        try:
+            counts.update(
+                ((alias, row["logical"]), row["rows"])
+                for row in Event.objects.on_shard(alias)
+                .annotate(logical=F("pk").bitrightshift(SEQUENCE_BITS).bitand(4095))
+                .values("logical")
+                .annotate(rows=Count("pk"))
+                .order_by()
+            )
+        except DatabaseError as error:
+            problems.append(_problem(error, alias=alias))
+            failed.add(alias)
+    grid = [
+        LogicalShardRow(
+            n,
+            alias,
+            None if alias in failed else counts.get((alias, n), 0),
+            shard_map.moving_to(n),
+        )
+        for n, alias in enumerate(shard_map.aliases)
+    ]
+    return shard_map.version, grid, "; ".join(problems)
+
+
+def moves_recent(*, limit: int = 10) -> tuple[list[MoveRow], str]:
+    """The newest moves with each step's state and time, or a problem when none can be read."""
+    try:
+        found = moves(limit=limit)
+    except DatabaseError as error:
+        return [], _problem(error, alias=f"the shard map's database, {map_database()},")
+    return [MoveRow(move, _steps(move)) for move in found], ""
+
+
+def _steps(move: Move) -> list[StepRow]:
+    timings = move.detail.get("timings", {})
+    rows = []
+    for name in STEPS:
+        began_ended = timings.get(name)
+        if began_ended:
+            rows.append(StepRow(name, "done", began_ended[1] - began_ended[0]))
+        elif name == move.step and move.status == "running":
+            rows.append(StepRow(name, "running", None))
+        else:
+            rows.append(StepRow(name, "waiting", None))
+    return rows

@@ -15,13 +15,15 @@ does (``apps/shop/services.py``).
 """
 
 import logging
+import threading
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connections, transaction
 from django.utils.text import Truncator
 
 from apps.activity.models import Event
 from routers.shard_freeze import retry_while_frozen
+from routers.shard_move import Move, ShardMover, abort_move
 from routers.sharding import shard_for
 
 logger = logging.getLogger(__name__)
@@ -86,3 +88,46 @@ def _shard_name(key) -> str:
         return shard_for(key)
     except DatabaseError:
         return "its shard (the shard map can't be read)"
+
+
+# --- Moving a logical shard from the staff page ---------------------------------
+
+
+def shard_move_start(*, logical_shard: int, target: str) -> Move:
+    """Record a move of *logical_shard* to *target* and run its steps in a background thread.
+
+    ``MoveError`` (a mistake: the shard is already there, or already moving)
+    is raised here, in the request. The steps then run in this process; if it
+    stops, the move waits, recorded, for ``--resume`` or ``--abort``.
+    """
+    mover = ShardMover.start(logical_shard, target)
+    _launch(mover)
+    return mover.move
+
+
+def shard_move_resume(*, logical_shard: int) -> Move:
+    """Go on with an interrupted move of *logical_shard*, in a background thread."""
+    mover = ShardMover.resume(logical_shard)
+    _launch(mover)
+    return mover.move
+
+
+def shard_move_abort(*, logical_shard: int) -> Move:
+    """Undo a move of *logical_shard* that hasn't switched (``abort_move``)."""
+    return abort_move(logical_shard)
+
+
+def _launch(mover: ShardMover) -> threading.Thread:
+    def run():
+        try:
+            mover.run()
+        except Exception:  # recorded on the move by run(); the thread has no one to tell
+            logger.exception("activity: move of logical shard %d failed", mover.move.logical_shard)
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    thread = threading.Thread(
+        target=run, name=f"move-logical-shard-{mover.move.logical_shard}", daemon=True
+    )
+    thread.start()
+    return thread

@@ -6,4 +6,5 @@ app_name = "activity"
 urlpatterns = [
     path("", views.mine, name="mine"),
     path("all/", views.everyone, name="everyone"),
+    path("shards/", views.shards, name="shards"),
 ]

@@ -60,6 +60,12 @@ DEMO_PAGES = [
         "Every shard asked at once and merged, with what each shard cost.",
     ),
     (
+        "activity:shards",
+        "Shard map and moves",
+        "Staff: each logical shard's database and rows, and moving one to another database while"
+        " the site writes (copy, catch up, freeze, verify, switch, clean up).",
+    ),
+    (
         "health",
         "Health",
         "Each database as this process sees it: up, down or cooling down, replay lag, and whether"
