@@ -9,6 +9,7 @@
 #   make bench, bench-pinning, bench-lag, bench-drill   benchmarks (bench/README.md)
 #   make bench-analytics   warehouse reports against the ORM, and replication delay
 #   make bench-sharding    across_shards() in parallel against serial fan-out
+#   make bench-move        move_shard under live writes: copy rate, write latency
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -20,7 +21,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding clean
+.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -94,6 +95,13 @@ bench-analytics: install
 bench-sharding: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-sharding PG_TOPOLOGY_PORT=23442 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/sharding.py $(BENCH_ARGS)
+
+# move_shard under live writes: rows copied a second, and the write latency of
+# the moving logical shard and of another, before and during the moves, on its
+# own throwaway PostgreSQL topology (bench/README.md, "Moving a logical shard").
+bench-move: install
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-move PG_TOPOLOGY_PORT=23462 \
+	  $(TOPOLOGY) run -- $(BIN)/python bench/move.py $(BENCH_ARGS)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev
