@@ -13,17 +13,24 @@ switch traffic, complete), for every sharded model with a ``ShardedIdField``
 are found on a physical shard that holds many):
 
 1. **copy**: the logical shard's rows, in batches by primary key
-   (``row_copy.sync_rows``), while writes go on to the source;
-2. **catch_up**: passes of the same sync, each carrying over what was
-   written, changed or deleted since the one before, until a pass finds
-   less than a batch;
-3. **freeze**: writes to this logical shard alone are refused on the
-   source (``shard_freeze.py``; after the writes in flight commit), and a
-   last pass carries over the rest. Writers to other logical shards are
-   not touched; a writer to this one waits (``retry_while_frozen``) or gets
-   a 503 with ``Retry-After``;
-4. **verify**: count and checksum of every model, source against target.
-   They are compared with writes frozen: on a live shard they never match;
+   (``row_copy.sync_rows``), while writes go on to the source. From the
+   start, every write to this logical shard on the source is noted in its
+   change log (``shard_freeze.py``), in the writer's own transaction;
+2. **catch_up**: the rows the change log names are carried over, pass
+   after pass, until a pass finds less than a batch: it costs what was
+   written meanwhile, not the shard's size;
+3. **verify**: every row of every model compared on both sides (a digest
+   per row, ``row_copy.row_digest``), with the counts and a checksum of
+   each side recorded. A row written during the comparison is in the change
+   log and is checked again under the freeze; any other difference sends
+   the move back to a full copy;
+4. **freeze**: writes to this logical shard alone are refused on the
+   source (once the writes in flight commit), the rest of the change log is
+   carried over, and the rows it named are compared again with both sides'
+   counts. Writers to other logical shards are not touched; a writer to
+   this one waits (``retry_while_frozen``) or gets a 503 with
+   ``Retry-After``. The freeze lasts as long as the writes since the
+   verify take to carry over, whatever the shard's size;
 5. **switch**: the map gives the logical shard to the target and its
    version goes up, in one transaction with this record. Every process
    routes there within ``MAP_REFRESH_SECONDS``; one that writes with the
@@ -32,6 +39,12 @@ are found on a physical shard that holds many):
 6. **cleanup**: after twice ``MAP_REFRESH_SECONDS``, so no process still
    reads the source, its copy of the rows is deleted and the source keeps
    refusing writes to this logical shard for good (``moved``).
+
+On PostgreSQL, logical replication with a publication row filter would be
+the engine's own way to copy and catch up. This module keeps to the ORM and
+a trigger, so one code path moves shards on SQLite and PostgreSQL alike, the
+target needs no subscription (nor a superuser to create one), and the
+change log lives and dies with the move.
 
 Each step is recorded in ``sharding_move`` in the map database, and each
 copy batch's last key with it, so a move interrupted anywhere (a crash, a
@@ -58,8 +71,22 @@ from django.apps import apps
 from django.db import connections, models, transaction
 from django.db.models import F
 
-from .row_copy import DEFAULT_BATCH_SIZE, checksum, delete_rows, dependency_order, sync_rows
-from .shard_freeze import install_guard, set_freeze_state
+from .row_copy import (
+    DEFAULT_BATCH_SIZE,
+    combined,
+    delete_rows,
+    dependency_order,
+    digests,
+    sync_keys,
+    sync_rows,
+)
+from .shard_freeze import (
+    forget_all_changes,
+    forget_changes,
+    install_guard,
+    pending_changes,
+    set_freeze_state,
+)
 from .shard_ids import SEQUENCE_BITS, ShardedIdField
 from .shard_map import (
     _MAP_CACHE,
@@ -77,7 +104,7 @@ __all__ = ["STEPS", "Move", "MoveError", "ShardMover", "abort_move", "moves", "p
 
 logger = logging.getLogger(__name__)
 
-STEPS = ("copy", "catch_up", "freeze", "verify", "switch", "cleanup")
+STEPS = ("copy", "catch_up", "verify", "freeze", "switch", "cleanup")
 MAX_CATCH_UP_PASSES = 10
 _FIELDS = "id, logical_shard, source, target, step, status, owner, started, updated, detail"
 
@@ -187,6 +214,7 @@ def start_move(logical_shard: int, target: str) -> Move:
     for alias in (plan.source, plan.target):
         install_guard(alias)
     set_freeze_state(plan.target, logical_shard, None)  # where it goes, every write is welcome
+    forget_all_changes(plan.source, logical_shard)  # from an earlier move that didn't end
     set_freeze_state(plan.source, logical_shard, "open", f"moving to {target}")
     now = time.time()
     with transaction.atomic(using=map_database()):
@@ -333,36 +361,113 @@ class ShardMover:
     def _catch_up(self):
         passes = self.move.detail.setdefault("catch_up", [])
         while True:
-            changed = sum(self._sync("catch_up", model).changed for model in self.models)
-            passes.append(changed)
+            carried = self._carry_changes(until_empty=False)
+            passes.append(carried)
             _save(self.move)
-            if changed < self.batch_size or len(passes) >= MAX_CATCH_UP_PASSES:
+            if carried < self.batch_size or len(passes) >= MAX_CATCH_UP_PASSES:
                 return
 
+    def _carry_changes(self, *, until_empty: bool, noted: dict | None = None) -> int:
+        """Carry over the rows the source's change log names; return how many entries.
+
+        Drains the log a batch at a time, until a batch is short (writes go on)
+        or, *until_empty*, until none is left (writes are frozen). *noted*
+        collects each model's keys carried over, for the check after the freeze.
+        """
+        move, carried = self.move, 0
+        tables = {model._meta.db_table: model for model in self.models}
+        while entries := pending_changes(move.source, move.logical_shard, limit=self.batch_size):
+            keys: dict[str, list] = {}
+            for _, table, row_id in entries:
+                keys.setdefault(table, []).append(row_id)
+            for table, pks in keys.items():
+                if model := tables.get(table):
+                    source = shard_rows(model, move.source, move.logical_shard)
+                    target = shard_rows(model, move.target, move.logical_shard)
+                    sync_keys(source, target, pks, batch_size=self.batch_size)
+                    if noted is not None:
+                        noted.setdefault(model._meta.label, []).extend(pks)
+            forget_changes(move.source, [entry_id for entry_id, _, _ in entries])
+            carried += len(entries)
+            if len(entries) < self.batch_size and not until_empty:
+                break
+        return carried
+
+    def _verify(self):
+        """Every row on both sides, compared; rows written since are checked under the freeze.
+
+        Writes go on while it reads, so a row may differ because it changed
+        between the two reads: such a row is in the change log, which the
+        freeze carries over and checks again. A difference the log doesn't
+        explain means the copy is wrong: the move goes back to a full copy.
+        """
+        move, found, unexplained = self.move, {}, {}
+        for model in self.models:
+            ours = digests(shard_rows(model, move.source, move.logical_shard))
+            theirs = digests(shard_rows(model, move.target, move.logical_shard))
+            logged = self._logged(model)  # read after both sides: covers writes during the reads
+            differ = {k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k)}
+            if differ - logged:
+                unexplained[model._meta.label] = len(differ - logged)
+            settled = {k: v for k, v in ours.items() if k not in logged}
+            found[model._meta.label] = {
+                "source": combined(settled),
+                "target": combined({k: v for k, v in theirs.items() if k not in logged}),
+                "changed_since": len(logged),
+            }
+        move.detail["verify"] = found
+        if unexplained:
+            self._copy_again()
+            said = ", ".join(f"{n} rows of {label}" for label, n in unexplained.items())
+            raise MoveError(
+                f"Verify found {said} different on {move.source} and {move.target}, with no "
+                "write to explain it (did something write to the target?). The move goes back "
+                "to a full copy: --resume runs it, --abort gives up."
+            )
+
+    def _logged(self, model) -> set:
+        move, table = self.move, model._meta.db_table
+        entries = pending_changes(move.source, move.logical_shard, limit=10**9)
+        return {row_id for _, name, row_id in entries if name == table}
+
+    def _copy_again(self):
+        self.move.step, self.move.detail["copied"] = "copy", {}
+        _save(self.move)
+
     def _freeze(self):
+        """Writes to this logical shard refused, the rest of the log carried over and checked."""
         move = self.move
         set_freeze_state(move.source, move.logical_shard, "frozen", f"moving to {move.target}")
         move.detail.setdefault("frozen_at", time.time())
-        move.detail["freeze_changed"] = sum(
-            self._sync("freeze", model).changed for model in self.models
-        )
-
-    def _verify(self):
-        move, found = self.move, {}
+        noted = move.detail.setdefault("freeze_keys", {})  # kept, in case this step resumes
+        move.detail["freeze_changed"] = self._carry_changes(until_empty=True, noted=noted)
+        _save(move)
+        checked = {}
         for model in self.models:
-            source = checksum(shard_rows(model, move.source, move.logical_shard))
-            target = checksum(shard_rows(model, move.target, move.logical_shard))
-            found[model._meta.label] = {"source": source, "target": target}
-        move.detail["verify"] = found
-        differ = [label for label, sides in found.items() if sides["source"] != sides["target"]]
-        if differ:
+            label = model._meta.label
+            source = shard_rows(model, move.source, move.logical_shard)
+            target = shard_rows(model, move.target, move.logical_shard)
+            keys = noted.get(label, [])
+            checked[label] = {
+                "rows": [source.count(), target.count()],
+                "changed": [
+                    combined(digests(source.filter(pk__in=keys))),
+                    combined(digests(target.filter(pk__in=keys))),
+                ],
+            }
+        move.detail["freeze_check"] = checked
+        wrong = [
+            label
+            for label, c in checked.items()
+            if c["rows"][0] != c["rows"][1] or c["changed"][0] != c["changed"][1]
+        ]
+        if wrong:
             set_freeze_state(move.source, move.logical_shard, "open", f"moving to {move.target}")
-            move.step = "catch_up"
-            _save(move)
+            self._copy_again()
             raise MoveError(
-                f"Verify found {', '.join(differ)} different on {move.source} and {move.target} "
-                "with writes frozen (something wrote past the freeze). Writes are open again; "
-                "--resume catches up and verifies again, --abort gives up."
+                f"With writes frozen, {', '.join(wrong)} differ on {move.source} and "
+                f"{move.target}. Writes are open again and the move goes back to a full copy: "
+                "--resume runs it, --abort gives up."
             )
 
     def _switch(self):
@@ -389,6 +494,7 @@ class ShardMover:
             )
         detail = f"moved to {move.target} at map v{move.detail['map_version']}"
         set_freeze_state(move.source, move.logical_shard, "moved", detail)
+        forget_all_changes(move.source, move.logical_shard)
 
 
 def _delete_all(rows: models.QuerySet, batch_size: int) -> int:
@@ -414,6 +520,7 @@ def abort_move(logical_shard: int) -> Move:
     for model in reversed(movable_models()):
         _delete_all(shard_rows(model, move.target, logical_shard), DEFAULT_BATCH_SIZE)
     set_freeze_state(move.source, logical_shard, None)
+    forget_all_changes(move.source, logical_shard)
     move.status = "aborted"
     with transaction.atomic(using=map_database()):
         _save(move)

@@ -90,6 +90,31 @@ def test_a_move_puts_the_logical_shards_rows_on_the_target_and_nowhere_else(peop
     assert Event.objects.get(pk=event_id).user_id == person.pk  # the id still finds it
 
 
+def test_writes_between_the_steps_arrive_through_the_change_log(people):
+    """An insert, an update and a delete before catch_up, verify and freeze: all carried over."""
+    person, written = people[0], []
+
+    def write(at):
+        if at in ("catch_up", "verify", "freeze"):
+            written.append(
+                Event.objects.create(user=person, kind=Event.Kind.NOTE_SAVED, summary=at)
+            )
+            oldest = Event.objects.for_key(person.pk).order_by("pk").first()
+            Event.objects.filter(pk=oldest.pk).update(summary=f"edited before {at}")
+            if at == "freeze":
+                Event.objects.filter(pk=written[0].pk).delete()
+
+    move = mover(on_step=write).run()
+    rows = held("shard_1")[person.pk]
+    ids = {row[0] for row in rows}
+    assert {e.pk for e in written[1:]} <= ids and written[0].pk not in ids
+    assert rows[0][2] == "edited before freeze"
+    assert len(rows) == 3 + 3 - 1
+    assert move.detail["catch_up"][0] == 2  # the insert and the update before catch_up
+    assert move.detail["freeze_changed"] > 0
+    assert held("shard_0").get(person.pk) is None
+
+
 def test_after_the_move_the_old_database_refuses_the_logical_shards_writes_only(people):
     mover().run()
     assert freeze_state("shard_0", MOVING) == "moved"
