@@ -15,9 +15,10 @@ Run on a throwaway copy of the topology::
    ``retry_while_frozen``, so a write refused by the freeze waits and goes
    where the map then says), one for users of logical shard 6 (another
    logical shard on the same physical database, the source).
-3. ``--moves`` times: ``--before`` seconds of writes alone, then
-   ``manage.py move_shard 5 --to …`` in a child process (the other shard
-   each time: there and back), with the writers going on.
+3. For each ``--pause`` (0, and 0.05 s between batches), ``--moves`` times,
+   alternating: ``--before`` seconds of writes alone, then ``manage.py
+   move_shard 5 --to …`` in a child process (the other shard each time:
+   there and back), with the writers going on.
 4. For each writer, p50, p99 and the highest write latency before and during
    the moves, and the ratios; the rows copied a second (the copy step's
    rows over its time); how long writes to the moving logical shard were
@@ -54,7 +55,10 @@ def main() -> int:
     parser.add_argument("--moving-events", type=int, default=50_000, help="More in shard 5.")
     parser.add_argument("--rate", type=float, default=100, help="Writes a second per writer.")
     parser.add_argument("--before", type=float, default=10, help="Seconds of writes per baseline.")
-    parser.add_argument("--moves", type=int, default=3, help="Moves, there and back.")
+    parser.add_argument("--moves", type=int, default=2, help="Moves per pause, there and back.")
+    parser.add_argument(
+        "--pauses", default="0,0.05", help="move_shard --pause values, compared (0,0.05)."
+    )
     parser.add_argument("--batch-size", type=int, default=1000, help="move_shard --batch-size.")
     args = parser.parse_args()
     missing = [name for name in REQUIRED if not os.environ.get(name, "").startswith("postgres")]
@@ -83,15 +87,19 @@ def main() -> int:
     writers.append(Writer("logical shard 6 (stays)", users[OTHER], args.rate))
     for writer in writers:
         writer.start()
-    windows = {"before": [], "during": []}
-    for n in range(args.moves):
-        began = time.perf_counter()
-        time.sleep(args.before)
-        windows["before"].append((began, time.perf_counter()))
-        target = "shard_1" if n % 2 == 0 else "shard_0"
-        began = time.perf_counter()
-        move_in_child(target, batch_size=args.batch_size)
-        windows["during"].append((began, time.perf_counter()))
+    pauses = [float(value) for value in args.pauses.split(",")]
+    windows: dict = {"before": [], **{pause: [] for pause in pauses}}
+    n = 0
+    for _ in range(args.moves):
+        for pause in pauses:
+            began = time.perf_counter()
+            time.sleep(args.before)
+            windows["before"].append((began, time.perf_counter()))
+            target = "shard_1" if n % 2 == 0 else "shard_0"
+            began = time.perf_counter()
+            move_in_child(target, batch_size=args.batch_size, pause=pause)
+            windows[pause].append((began, time.perf_counter()))
+            n += 1
     for writer in writers:
         writer.stopping.set()
         writer.join()
@@ -99,42 +107,47 @@ def main() -> int:
     print(
         f"\nWrite latency, ms: {args.rate:g} writes/s per writer, each an Event.objects.create "
         f"through the routers; before = {args.before:g} s of writes alone before each move, "
-        f"during = while move_shard ran ({args.moves} moves)\n"
+        f"during = while move_shard ran ({args.moves} moves with each --pause, alternating)\n"
     )
     rows = []
     for writer in writers:
         before = writer.latencies(windows["before"])
-        during = writer.latencies(windows["during"])
-        rows.append(
-            [
-                writer.name,
-                f"{len(before):,} / {len(during):,}",
-                f"{pct(before, 50):.2f} / {pct(during, 50):.2f}",
-                ratio(pct(during, 50), pct(before, 50)),
-                f"{pct(before, 99):.2f} / {pct(during, 99):.2f}",
-                ratio(pct(during, 99), pct(before, 99)),
-                f"{max(before):.1f} / {max(during):.1f}",
-                f"{writer.refused:,}",
-            ]
-        )
+        for pause in pauses:
+            during = writer.latencies(windows[pause])
+            rows.append(
+                [
+                    writer.name,
+                    f"{pause:g} s",
+                    f"{len(before):,} / {len(during):,}",
+                    f"{pct(before, 50):.2f} / {pct(during, 50):.2f}",
+                    ratio(pct(during, 50), pct(before, 50)),
+                    f"{pct(before, 99):.2f} / {pct(during, 99):.2f}",
+                    ratio(pct(during, 99), pct(before, 99)),
+                    f"{max(before):.1f} / {max(during):.1f}",
+                ]
+            )
     print(
         format_table(
             [
                 "writer",
+                "--pause",
                 "writes before / during",
                 "p50 before / during",
                 "ratio",
                 "p99 before / during",
                 "ratio",
                 "max",
-                "refused, retried",
             ],
             rows,
-            align="lrrrrrrr",
+            align="llrrrrrr",
         )
     )
+    print(
+        "\nWrites refused by the freeze, then retried on the new database: "
+        + ", ".join(f"{writer.name} {writer.refused:,}" for writer in writers)
+    )
 
-    done = [move for move in moves(limit=args.moves) if move.status == "done"][::-1]
+    done = [move for move in moves(limit=n) if move.status == "done"][::-1]
     print("\nEach move: rows of logical shard 5, the copy step's rate, each step, the freeze\n")
     table = []
     for move in done:
@@ -144,6 +157,7 @@ def main() -> int:
         table.append(
             [
                 f"{move.source} → {move.target}",
+                f"{move.detail.get('pause', 0):g} s",
                 f"{rows_moved:,}",
                 f"{rows_moved / copy:,.0f}",
                 ", ".join(f"{s} {timings[s][1] - timings[s][0]:.2f}" for s in timings),
@@ -152,9 +166,24 @@ def main() -> int:
         )
     print(
         format_table(
-            ["move", "rows", "rows/s copied", "steps, s", "writes frozen"],
+            ["move", "--pause", "rows", "rows/s copied", "steps, s", "writes frozen"],
             table,
-            align="lrrll",
+            align="llrrll",
+        )
+    )
+    print("\nWrite p99 by step, ms, over every move (the same writes as above, split by when)\n")
+    steps = list(done[0].detail["timings"]) if done else []
+    print(
+        format_table(
+            ["writer", *steps],
+            [
+                [
+                    writer.name,
+                    *(f"{pct(writer.during_step(done, step) or [0.0], 99):.2f}" for step in steps),
+                ]
+                for writer in writers
+            ],
+            align="l" + "r" * len(steps),
         )
     )
     print(f"\n{account(writers)}")
@@ -204,6 +233,7 @@ class Writer(threading.Thread):
         super().__init__(name=name, daemon=True)
         self.users, self.interval = users, 1 / rate
         self.timed: list[tuple[float, float]] = []  # (start, ms)
+        self.walls: list[float] = []  # each write's start, wall clock (the moves' timings)
         self.ids: list[int] = []
         self.refused = 0
         self.stopping = threading.Event()
@@ -216,6 +246,7 @@ class Writer(threading.Thread):
         next_at, n = time.perf_counter(), 0
         while not self.stopping.is_set():
             began = time.perf_counter()
+            self.walls.append(time.time())
             event = retry_while_frozen(self.write, self.users[n % len(self.users)], timeout=30)
             self.timed.append((began, (time.perf_counter() - began) * 1000))
             self.ids.append(event.pk)
@@ -234,15 +265,23 @@ class Writer(threading.Thread):
             self.refused += 1
             raise
 
+    def during_step(self, done, step: str) -> list[float]:
+        spans = [move.detail["timings"][step] for move in done]
+        return [
+            ms
+            for wall, (_, ms) in zip(self.walls, self.timed, strict=False)
+            if any(a <= wall < b for a, b in spans)
+        ]
+
     def latencies(self, windows: list[tuple[float, float]]) -> list[float]:
         return [ms for at, ms in self.timed if any(a <= at < b for a, b in windows)]
 
 
-def move_in_child(target: str, *, batch_size: int) -> None:
+def move_in_child(target: str, *, batch_size: int, pause: float) -> None:
     """``manage.py move_shard`` in its own process, as an operator would run it."""
     result = subprocess.run(
         [sys.executable, "manage.py", "move_shard", str(MOVING), "--to", target]
-        + [f"--batch-size={batch_size}", "--verbosity=0"],
+        + [f"--batch-size={batch_size}", f"--pause={pause}", "--verbosity=0"],
         cwd=ROOT,
         env={**os.environ},
         capture_output=True,

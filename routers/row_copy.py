@@ -28,6 +28,7 @@ import datetime
 import decimal
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -110,13 +111,15 @@ def sync_rows(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
     saved: Callable[[object], None] | None = None,
+    pause: float = 0.0,
 ) -> SyncResult:
     """Make *target*'s rows equal *source*'s, from primary key *after* on; see the module.
 
     Both querysets are of the same model and say which rows take part
     (``.filter()``) and where they are (``.using()``). ``saved(pk)`` is
     called after each batch commits on the target with the batch's last key,
-    so a caller can record where to resume.
+    so a caller can record where to resume. *pause* seconds pass between
+    batches: a throttle, to leave the databases to the site.
     """
     model, fields = source.model, attnames(source.model)
     result, last = SyncResult(), after
@@ -149,6 +152,7 @@ def sync_rows(
                 saved(last)
         if done:
             return result
+        time.sleep(pause)
 
 
 def sync_keys(
@@ -171,8 +175,10 @@ def sync_keys(
     return result
 
 
-def digests(rows: models.QuerySet, *, batch_size: int = DEFAULT_BATCH_SIZE) -> dict:
-    """Primary key -> ``row_digest`` of every row of *rows*, read in batches by key."""
+def digests(
+    rows: models.QuerySet, *, batch_size: int = DEFAULT_BATCH_SIZE, pause: float = 0.0
+) -> dict:
+    """Primary key -> ``row_digest`` of every row of *rows*, in batches by key, *pause* s apart."""
     fields, found, last = attnames(rows.model), {}, None
     while True:
         page = rows if last is None else rows.filter(pk__gt=last)
@@ -181,6 +187,7 @@ def digests(rows: models.QuerySet, *, batch_size: int = DEFAULT_BATCH_SIZE) -> d
         if len(batch) < batch_size:
             return found
         last = batch[-1][0]
+        time.sleep(pause)
 
 
 def combined(digests_by_key: dict) -> tuple[int, str]:

@@ -280,9 +280,11 @@ class ShardMover:
         progress: Progress | None = None,
         on_step: Callable[[str], None] | None = None,
         grace: float | None = None,
+        pause: float = 0.0,
     ):
         self.move = move
         self.batch_size = batch_size
+        self.pause = pause  # seconds between batches of copy, verify and cleanup: a throttle
         self.progress = progress
         self.on_step = on_step
         self.grace = 2 * map_refresh_seconds() if grace is None else grace
@@ -302,6 +304,7 @@ class ShardMover:
     def run(self) -> Move:
         """Run the remaining steps; a failure is recorded on the move, then raised."""
         _claim(self.move)
+        self.move.detail["pause"] = self.pause
         try:
             return self._run()
         except Exception as error:
@@ -345,6 +348,7 @@ class ShardMover:
             batch_size=self.batch_size,
             progress=report,
             saved=saved,
+            pause=self.pause,
         )
 
     def _copy(self):
@@ -403,8 +407,8 @@ class ShardMover:
         """
         move, found, unexplained = self.move, {}, {}
         for model in self.models:
-            ours = digests(shard_rows(model, move.source, move.logical_shard))
-            theirs = digests(shard_rows(model, move.target, move.logical_shard))
+            ours = digests(shard_rows(model, move.source, move.logical_shard), pause=self.pause)
+            theirs = digests(shard_rows(model, move.target, move.logical_shard), pause=self.pause)
             logged = self._logged(model)  # read after both sides: covers writes during the reads
             differ = {k for k in ours.keys() | theirs.keys() if ours.get(k) != theirs.get(k)}
             if differ - logged:
@@ -490,18 +494,19 @@ class ShardMover:
         deleted = move.detail.setdefault("deleted", {})
         for model in reversed(self.models):
             deleted[model._meta.label] = _delete_all(
-                shard_rows(model, move.source, move.logical_shard), self.batch_size
+                shard_rows(model, move.source, move.logical_shard), self.batch_size, self.pause
             )
         detail = f"moved to {move.target} at map v{move.detail['map_version']}"
         set_freeze_state(move.source, move.logical_shard, "moved", detail)
         forget_all_changes(move.source, move.logical_shard)
 
 
-def _delete_all(rows: models.QuerySet, batch_size: int) -> int:
+def _delete_all(rows: models.QuerySet, batch_size: int, pause: float = 0.0) -> int:
     deleted = 0
     while pks := list(rows.values_list("pk", flat=True)[:batch_size]):
         with transaction.atomic(using=rows.db):
             deleted += delete_rows(rows.model, rows.db, pks, batch_size=batch_size)
+        time.sleep(pause)
     return deleted
 
 

@@ -35,11 +35,21 @@ class Command(BaseCommand):
         parser.add_argument(
             "--batch-size", type=int, default=1000, help="Rows per copy batch (1000)."
         )
+        parser.add_argument(
+            "--pause",
+            type=float,
+            default=0.0,
+            help="Seconds between batches, to leave the databases to the site (0).",
+        )
 
-    def handle(self, logical_shard, *, target, dry_run, resume, abort, batch_size, **options):
+    def handle(
+        self, logical_shard, *, target, dry_run, resume, abort, batch_size, pause, **options
+    ):
         self.verbosity = options["verbosity"]
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if not 0 <= pause <= 60:
+            raise CommandError("--pause must be between 0 and 60 seconds.")
         if not (resume or abort or target):
             raise CommandError("Say where to: --to ALIAS (or --resume, --abort).")
         try:
@@ -52,7 +62,12 @@ class Command(BaseCommand):
                     f"on {move.target} is deleted and its writes are open."
                 )
                 return
-            options = {"batch_size": batch_size, "progress": self.progress, "on_step": self.step}
+            options = {
+                "batch_size": batch_size,
+                "pause": pause,
+                "progress": self.progress,
+                "on_step": self.step,
+            }
             if resume:
                 mover = ShardMover.resume(logical_shard, **options)
             else:
