@@ -50,6 +50,16 @@ module              what it gives you                                 copy with
 ``shard_map``       the versioned map of logical shards to            (nothing)
                     databases: ``logical_shard_for``, ``shard_for``,
                     ``current_map``, ``assign_logical_shards``
+``shard_freeze``    the database-kept freeze of a moving logical      health, shard_ids,
+                    shard, its change log, ``ShardFrozen`` and        shard_map
+                    ``retry_while_frozen``
+``shard_move``      ``ShardMover``: one logical shard to another      health, row_copy,
+                    database under live writes, resumable;            shard_freeze,
+                    ``manage.py move_shard``                          shard_ids, shard_map
+``app_move``        ``move_app``: an app's rows to another database   row_copy
+                    or engine, in one transaction, verified
+``row_copy``        batched, key-keeping copies between databases     (nothing)
+                    and the checksums that prove them
 ``checks``          ``DATABASE_ROUTERS`` entries that don't import    (nothing)
 ``apps``            registers the checks of the modules present       (nothing)
 ==================  ================================================  ==================
@@ -200,8 +210,10 @@ from .replica import (
     get_slave,
 )
 from .replica_sets import primary_of
+from .shard_freeze import ShardFrozen, retry_while_frozen
 from .shard_ids import ShardedIdField
 from .shard_map import assign_logical_shards, current_map, logical_shard_for, shard_for
+from .shard_move import MoveError, ShardMover
 from .shard_queryset import ShardedQuerySet
 from .sharding import ShardKeyRequired, ShardRouter
 
@@ -212,11 +224,14 @@ __all__ = [
     "CrossDatabaseQuerySet",
     "CrossDatabaseRelationError",
     "MasterSlaveRouter",
+    "MoveError",
     "PinningMasterSlaveRouter",
     "PinningReplicaRouter",
     "PrimaryUnavailable",
     "ReplicaRouter",
+    "ShardFrozen",
     "ShardKeyRequired",
+    "ShardMover",
     "ShardRouter",
     "ShardedIdField",
     "ShardedQuerySet",
@@ -234,6 +249,7 @@ __all__ = [
     "reason_for",
     "recording",
     "restore_pinning",
+    "retry_while_frozen",
     "shard_for",
     "this_thread_is_pinned",
     "unpin_this_thread",

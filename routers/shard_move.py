@@ -55,6 +55,9 @@ was killed while frozen keeps this logical shard's writes refused until it
 is resumed or aborted. The map names a move not yet switched, so the
 routing trace says where the logical shard is going.
 
+The command is ``management/commands/move_shard.py`` in this package: copy
+the ``management`` directory along to have it.
+
 Copy with: ``health.py``, ``row_copy.py``, ``shard_freeze.py``, ``shard_ids.py``,
 ``shard_map.py``.
 """

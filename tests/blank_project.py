@@ -55,7 +55,7 @@ from django.db import models
 {manager_import}
 
 class Thing(models.Model):
-    name = models.CharField(max_length=50)
+{id_field}    name = models.CharField(max_length=50)
     owner = models.ForeignKey(
         "people.Person", null=True, on_delete=models.DO_NOTHING, db_constraint=False
     )
@@ -98,6 +98,15 @@ class BlankProject:
             shutil.copy(REPO / "routers" / f"{module}.py", target / f"{module}.py")
         return copied
 
+    def copy_commands(self) -> list[str]:
+        """Copy the package's ``management/`` directory (its commands) as it is."""
+        shutil.copytree(
+            REPO / "routers" / "management",
+            self.root / self.package / "management",
+            ignore=shutil.ignore_patterns("__pycache__"),
+        )
+        return sorted(p.stem for p in (REPO / "routers/management/commands").glob("[!_]*.py"))
+
     def database(self, alias: str, *, name: str | None = None, read_only: bool = False) -> Path:
         """Add *alias* as a SQLite file (``<alias>.sqlite3``, or *name*) and return its path."""
         path = self.root / (name or f"{alias}.sqlite3")
@@ -107,20 +116,30 @@ class BlankProject:
         self.databases[alias] = config
         return path
 
-    def write(self, *, things_manager: str = "", urls: str = "", **settings) -> None:
-        """Write manage.py, the apps and ``site_settings.py`` with *settings* on top of a base."""
+    def write(
+        self, *, things_manager: str = "", things_id: str = "", urls: str = "", **settings
+    ) -> None:
+        """Write manage.py, the apps and ``site_settings.py`` with *settings* on top of a base.
+
+        *things_manager* and *things_id* are dotted paths: ``Thing``'s manager's
+        queryset class and its primary key's field class.
+        """
         (self.root / "manage.py").write_text(MANAGE)
         for app in ("people", "things"):
             (self.root / app).mkdir(parents=True, exist_ok=True)
             (self.root / app / "__init__.py").write_text("")
         (self.root / "people" / "models.py").write_text(PEOPLE_MODELS)
-        manager_import, manager = "", ""
+        manager_import, manager, id_field = "", "", ""
         if things_manager:
             module, _, name = things_manager.rpartition(".")
             manager_import = f"from {module} import {name}\n"
             manager = f"    objects = {name}.as_manager()\n"
+        if things_id:
+            module, _, name = things_id.rpartition(".")
+            manager_import += f"from {module} import {name}\n"
+            id_field = f"    id = {name}()\n"
         (self.root / "things" / "models.py").write_text(
-            THINGS_MODELS.format(manager_import=manager_import, manager=manager)
+            THINGS_MODELS.format(manager_import=manager_import, manager=manager, id_field=id_field)
         )
         (self.root / "urls.py").write_text(urls or "urlpatterns = []\n")
         base = {

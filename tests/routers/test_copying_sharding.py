@@ -122,3 +122,75 @@ def test_a_replica_router_listed_first_sends_a_shards_reads_to_its_replica(proje
     )
     assert project.rows(two, "SELECT owner_id FROM things_thing") == [(4,), (5,)]
     assert result == {"one": 1, "two": 0, "two_db": "two_replica"}
+
+
+def test_a_logical_shard_moves_in_the_copy_with_its_command(project):
+    """``shard_move`` and the ``move_shard`` command, copied: logical shard 1 goes to two."""
+    project.copy("shard_queryset")
+    assert project.copy("shard_move") == [
+        "apps",
+        "health",
+        "row_copy",
+        "shard_freeze",
+        "shard_ids",
+        "shard_map",
+        "shard_move",
+    ]
+    assert project.copy_commands() == ["move_shard"]
+    project.database("default")
+    one, two = project.database("one"), project.database("two")
+    quick = {**SMALL, "MAP_REFRESH_SECONDS": 0}  # no wait before the cleanup
+    project.write(
+        things_manager=THINGS_MANAGER,
+        things_id="dbkit.shard_ids.ShardedIdField",
+        **{**SHARDING, "DATABASE_SHARDING": quick},
+    )
+    checked(project)
+    result = project.run(
+        """
+        from io import StringIO
+
+        from django.core.management import call_command
+        from people.models import Person
+        from things.models import Thing
+
+        for n in range(1, 9):
+            Thing.objects.create(name=f"thing {n}", owner=Person.objects.create(name=str(n)))
+        out = StringIO()
+        call_command("move_shard", "1", "--to", "two", stdout=out)
+        result["said"] = out.getvalue()
+        result["mine"] = [t.name for t in Thing.objects.for_key(1)]
+        """,
+        migrate=("default", "one", "two"),
+    )
+    assert "Moved: logical shard 1 is on two (map v3)" in result["said"]
+    assert result["mine"] == ["thing 1"]
+    assert project.rows(one, "SELECT owner_id FROM things_thing ORDER BY 1") == [(2,), (3,), (8,)]
+    assert project.rows(two, "SELECT owner_id FROM things_thing ORDER BY 1") == [
+        (1,),
+        (4,),
+        (5,),
+        (6,),
+        (7,),
+    ]
+
+
+def test_an_app_moves_between_databases_in_the_copy(project):
+    """``app_move`` copied alone: things go from default to another file, keys and all."""
+    assert project.copy("app_move") == ["app_move", "apps", "row_copy"]
+    default, other = project.database("default"), project.database("other")
+    project.write()
+    result = project.run(
+        """
+        from dbkit.app_move import move_app
+        from things.models import Thing
+
+        Thing.objects.bulk_create(Thing(pk=n * 10, name=f"thing {n}") for n in range(1, 6))
+        copies = move_app("things", "default", "other", batch_size=2)
+        result["copied"] = [(c.label, c.written, c.checksum[0]) for c in copies]
+        """,
+        migrate=("default", "other"),
+    )
+    assert result["copied"] == [["things.Thing", 5, 5]]
+    sql = "SELECT id, name FROM things_thing ORDER BY 1"
+    assert project.rows(other, sql) == project.rows(default, sql) != []
