@@ -20,7 +20,9 @@ deleted). That is also how to catch up: copy while the site runs, then
 stop writes to the app, copy again with ``replace=True`` (only the
 difference moves), change the routing rule, and deploy.
 
-The target's tables must exist (``migrate`` them there). The app's models
+The target's tables must exist (``migrate`` them there), or
+``create_tables=True`` creates the missing ones from the models
+(``create_app_tables``). The app's models
 must not be sharded (``move_shard`` moves those) nor unmanaged (another
 system owns those tables).
 
@@ -43,6 +45,7 @@ __all__ = [
     "AppMovePlan",
     "ModelCopy",
     "app_models",
+    "create_app_tables",
     "move_app",
     "plan_app_move",
     "routing_rule",
@@ -115,6 +118,53 @@ def plan_app_move(app_label: str, source: str, target: str) -> AppMovePlan:
     return AppMovePlan(app_label, source, target, rows, missing)
 
 
+def create_app_tables(app_label: str, alias: str) -> list[str]:
+    """Create *app_label*'s missing tables on *alias* from its models; return their names.
+
+    What ``migrate`` would leave, for a database the routers don't yet let
+    the app migrate on (its rule still names the old one): the tables from
+    the models as they are now, and the app's migrations recorded as applied
+    there, as ``migrate --fake`` would, so a later ``migrate`` agrees. A
+    foreign key whose constraint would point at a table the target doesn't
+    have is refused first, naming the field: it needs ``db_constraint=False``
+    before the app lives apart from what it points at.
+    """
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[alias]
+    existing = set(connection.introspection.table_names())
+    chosen = app_models(app_label)
+    ours = {m._meta.db_table for m in chosen}
+    blocking = [
+        f"{m._meta.label}.{f.name} (to {f.related_model._meta.db_table})"
+        for m in chosen
+        for f in m._meta.local_fields
+        if f.is_relation
+        and getattr(f, "db_constraint", False)
+        and f.related_model._meta.db_table not in existing | ours
+    ]
+    if blocking:
+        raise AppMoveError(
+            f"{', '.join(blocking)} would get a database constraint to a table {alias} doesn't "
+            "have. Give the field db_constraint=False (and a migration) first: rows in two "
+            "databases can't be held together by one."
+        )
+    created = []
+    with connection.schema_editor() as editor:
+        for model in chosen:
+            if not model._meta.auto_created and model._meta.db_table not in existing:
+                editor.create_model(model)  # its many-to-many tables come with it
+                created.append(model._meta.db_table)
+    recorder = MigrationRecorder(connection)
+    recorder.ensure_schema()
+    applied = recorder.applied_migrations()
+    for key in sorted(MigrationLoader(None, ignore_no_migrations=True).disk_migrations):
+        if key[0] == app_label and key not in applied:
+            recorder.record_applied(*key)
+    return created
+
+
 def _rows(model, alias: str) -> models.QuerySet:
     return models.QuerySet(model, using=alias)  # past every router: the alias is the point
 
@@ -138,14 +188,19 @@ def move_app(
     target: str,
     *,
     replace: bool = False,
+    create_tables: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Progress | None = None,
 ) -> list[ModelCopy]:
     """Copy every row of *app_label* from *source* to *target*, verified; see the module."""
     plan = plan_app_move(app_label, source, target)
+    if create_tables and plan.missing_tables:
+        create_app_tables(app_label, target)
+        plan = plan_app_move(app_label, source, target)
     if plan.missing_tables:
         raise AppMoveError(
-            f"No table {', '.join(plan.missing_tables)}: migrate {app_label} there first."
+            f"No table {', '.join(plan.missing_tables)}: migrate {app_label} there first, "
+            "or create the target's tables from the models (--create-tables)."
         )
     occupied = {label: there for label, (_, there) in plan.rows.items() if there}
     if occupied and not replace:

@@ -13,7 +13,7 @@ import pytest
 from django.apps import apps
 from django.db import connections
 
-from apps.blog.models import Post, Tag
+from apps.blog.models import Comment, Post, Tag
 from tests.subprocess_env import database_env, env_for_test_databases, manage
 
 pytestmark = [
@@ -90,3 +90,47 @@ def test_a_second_copy_is_refused_without_replace_and_writes_nothing(demo_files)
     replaced = manage("move_app", "blog", "--from", source, "--to", "blog_db", "--replace", env=env)
     assert replaced.returncode == 0, replaced.stderr
     assert "0 written, 0 deleted" in replaced.stdout
+
+
+@pytest.fixture
+def blog_tables_removed_from_default():
+    """The blog's tables and migration records that a test makes in default, gone after it."""
+    yield
+    with connections["default"].schema_editor() as editor:
+        for model in (Comment, Post, Tag):  # the many-to-many table goes with Post
+            if model._meta.db_table in connections["default"].introspection.table_names():
+                editor.delete_model(model)
+    with connections["default"].cursor() as cursor:
+        cursor.execute("DELETE FROM django_migrations WHERE app = 'blog'")
+
+
+def test_create_tables_builds_a_database_the_router_does_not_yet_send_the_app_to(
+    demo_files, blog_tables_removed_from_default
+):
+    """The blog into default, which its rule doesn't name yet: tables, rows, migration records."""
+    source = f"sqlite:///{demo_files / 'blog.sqlite3'}"
+    env = env_for_test_databases(["default", "blog_db", "shop_db"])
+    refused = manage("move_app", "blog", "--from", source, "--to", "default", env=env)
+    assert refused.returncode == 1 and "--create-tables" in refused.stderr
+    result = manage(
+        "move_app", "blog", "--from", source, "--to", "default", "--create-tables", env=env
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Route it there:\n    DATABASE_ROUTING_RULES = {'shop': 'shop_db'" in result.stdout
+    assert Post.objects.using("default").count() == 12
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT name FROM django_migrations WHERE app = 'blog' ORDER BY name")
+        recorded = [name for (name,) in cursor.fetchall()]
+    assert recorded and recorded[0] == "0001_initial"
+
+
+def test_a_constraint_to_a_table_the_target_lacks_is_refused_naming_the_field(demo_files):
+    source = f"sqlite:///{demo_files / 'default.sqlite3'}"
+    env = env_for_test_databases(["default", "blog_db", "shop_db"])
+    result = manage(
+        "move_app", "notes", "--from", source, "--to", "blog_db", "--create-tables", env=env
+    )
+    assert result.returncode == 1
+    assert "notes.Note.author (to accounts_user) would get a database constraint" in result.stderr
+    assert "db_constraint=False" in result.stderr and "Traceback" not in result.stderr
+    assert "notes_note" not in connections["blog_db"].introspection.table_names()

@@ -36,21 +36,29 @@ class Command(BaseCommand):
             action="store_true",
             help="Make a target that already holds rows equal the source.",
         )
+        parser.add_argument(
+            "--create-tables",
+            action="store_true",
+            help="Create the target's missing tables from the models, and record the app's "
+            "migrations as applied there.",
+        )
         parser.add_argument("--dry-run", action="store_true", help="Say what would be copied.")
         parser.add_argument("--batch-size", type=int, default=1000, help="Rows per batch (1000).")
 
-    def handle(self, app_label, *, source, target, replace, dry_run, batch_size, **options):
+    def handle(
+        self, app_label, *, source, target, replace, create_tables, dry_run, batch_size, **options
+    ):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         self.verbosity, self.opened = options["verbosity"], []
         try:
-            self.copy(app_label, source, target, replace, dry_run, batch_size)
+            self.copy(app_label, source, target, replace, create_tables, dry_run, batch_size)
         finally:
             for name in self.opened:  # the URLs' connections end with the command
                 connections[name].close()
                 del connections[name], connections.settings[name]
 
-    def copy(self, app_label, source, target, replace, dry_run, batch_size):
+    def copy(self, app_label, source, target, replace, create_tables, dry_run, batch_size):
         source_alias = self.alias(source, option="--from")
         target_alias = self.alias(target, option="--to")
         try:
@@ -62,6 +70,7 @@ class Command(BaseCommand):
                 source_alias,
                 target_alias,
                 replace=replace,
+                create_tables=create_tables,
                 batch_size=batch_size,
                 progress=self.progress,
             )
