@@ -134,3 +134,13 @@ def fast_password_hashing():
     ]
     with override_settings(PASSWORD_HASHERS=hashers):
         yield
+
+
+@pytest.fixture
+def fresh_shard_map():
+    """No process copy of the shard map outlives a test whose map changes roll back with it."""
+    from routers import shard_map
+
+    shard_map._MAP_CACHE.clear()
+    yield
+    shard_map._MAP_CACHE.clear()

@@ -64,13 +64,9 @@ def main() -> int:
     parser.add_argument("--seed", type=float, default=0.42, help="setseed() of the data.")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    missing = [name for name in REQUIRED if not os.environ.get(name, "").startswith("postgres")]
-    if missing:
-        print(
-            f"bench/analytics.py needs the PostgreSQL topology ({', '.join(missing)} unset): "
-            "run it with `make bench-analytics`.",
-            file=sys.stderr,
-        )
+    from bench.processes import topology_missing
+
+    if topology_missing("bench/analytics.py", "bench-analytics", REQUIRED):
         return 2
 
     django.setup()

@@ -61,13 +61,9 @@ def main() -> int:
     )
     parser.add_argument("--batch-size", type=int, default=1000, help="move_shard --batch-size.")
     args = parser.parse_args()
-    missing = [name for name in REQUIRED if not os.environ.get(name, "").startswith("postgres")]
-    if missing:
-        print(
-            f"bench/move.py needs the PostgreSQL topology ({', '.join(missing)} unset): "
-            "run it with `make bench-move`.",
-            file=sys.stderr,
-        )
+    from bench.processes import topology_missing
+
+    if topology_missing("bench/move.py", "bench-move", REQUIRED):
         return 2
 
     django.setup()

@@ -90,9 +90,11 @@ class Worker:
 TOPOLOGY_VARIABLES = ("DATABASE_URL", "DATABASE_URL_REPLICA", "DATABASE_URL_REPLICA_SUPERUSER")
 
 
-def topology_missing(script: str, make_target: str) -> bool:
-    """Say so and return True when the PostgreSQL topology's variables aren't set."""
-    missing = [v for v in TOPOLOGY_VARIABLES if not os.environ.get(v, "").startswith("postgres")]
+def topology_missing(
+    script: str, make_target: str, variables: tuple[str, ...] = TOPOLOGY_VARIABLES
+) -> bool:
+    """Say so and return True when the PostgreSQL topology's *variables* aren't set."""
+    missing = [v for v in variables if not os.environ.get(v, "").startswith("postgres")]
     if missing:
         print(
             f"{script} needs the PostgreSQL topology ({', '.join(missing)} unset): "

@@ -59,13 +59,9 @@ def main() -> int:
     parser.add_argument("--wait-ms", type=float, default=5, help="The farther-shards wait.")
     parser.add_argument("--seed", type=int, default=1, help="Random seed of the data.")
     args = parser.parse_args()
-    missing = [name for name in REQUIRED if not os.environ.get(name, "").startswith("postgres")]
-    if missing:
-        print(
-            f"bench/sharding.py needs the PostgreSQL topology ({', '.join(missing)} unset): "
-            "run it with `make bench-sharding`.",
-            file=sys.stderr,
-        )
+    from bench.processes import topology_missing
+
+    if topology_missing("bench/sharding.py", "bench-sharding", REQUIRED):
         return 2
 
     django.setup()

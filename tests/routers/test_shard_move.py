@@ -29,11 +29,8 @@ class Interrupted(BaseException):
 
 
 @pytest.fixture(autouse=True)
-def fresh_copy():
+def fresh_copy(fresh_shard_map):
     """Each test's map changes roll back with it; the process's copy must not outlive them."""
-    shard_map._MAP_CACHE.clear()
-    yield
-    shard_map._MAP_CACHE.clear()
 
 
 @pytest.fixture

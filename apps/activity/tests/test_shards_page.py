@@ -12,7 +12,6 @@ from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from apps.activity import services
 from apps.activity.models import Event
 from apps.activity.tests.conftest import DATABASES, ON_SHARD_0, physical_events
-from routers import shard_map
 from routers.shard_map import read_map
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
@@ -20,12 +19,9 @@ SHARDS = reverse("activity:shards")
 
 
 @pytest.fixture(autouse=True)
-def fresh_copy(settings):
+def fresh_copy(settings, fresh_shard_map):
     """Map changes roll back with each test; no copy of them may outlive it. No grace wait."""
     settings.DATABASE_SHARDING = {**settings.DATABASE_SHARDING, "MAP_REFRESH_SECONDS": 0}
-    shard_map._MAP_CACHE.clear()
-    yield
-    shard_map._MAP_CACHE.clear()
 
 
 @pytest.fixture
