@@ -55,7 +55,11 @@ module              what it gives you                                 copy with
                     ``retry_while_frozen``
 ``shard_move``      ``ShardMover``: one logical shard to another      health, row_copy,
                     database under live writes, resumable;            shard_freeze,
-                    ``manage.py move_shard``                          shard_ids, shard_map
+                    ``manage.py move_shard``                          shard_ids, shard_map,
+                                                                      shard_move_plan
+``shard_move_plan`` the moves' records; ``plan_move``,                health, row_copy,
+                    ``start_move``, ``shard_rows``                    shard_freeze,
+                                                                      shard_ids, shard_map
 ``app_move``        ``move_app``: an app's rows to another database   row_copy
                     or engine, in one transaction, verified
 ``row_copy``        batched, key-keeping copies between databases     (nothing)

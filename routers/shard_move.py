@@ -59,214 +59,57 @@ The command is ``management/commands/move_shard.py`` in this package: copy
 the ``management`` directory along to have it.
 
 Copy with: ``health.py``, ``row_copy.py``, ``shard_freeze.py``, ``shard_ids.py``,
-``shard_map.py``.
+``shard_map.py``, ``shard_move_plan.py``.
 """
 
-import json
 import logging
-import os
-import socket
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
-from django.apps import apps
-from django.db import connections, models, transaction
-from django.db.models import F
+from django.db import models, transaction
 
 from .row_copy import (
     DEFAULT_BATCH_SIZE,
     combined,
     delete_rows,
-    dependency_order,
     digests,
     sync_keys,
     sync_rows,
 )
-from .shard_freeze import (
-    forget_all_changes,
-    forget_changes,
-    install_guard,
-    pending_changes,
-    set_freeze_state,
-)
-from .shard_ids import SEQUENCE_BITS, ShardedIdField
-from .shard_map import (
-    _MAP_CACHE,
-    MOVES_TABLE,
-    assign_logical_shards,
-    logical_shard_count,
-    map_database,
-    map_refresh_seconds,
-    read_map,
-    shard_aliases,
-    sharded_models,
+from .shard_freeze import forget_all_changes, forget_changes, pending_changes, set_freeze_state
+from .shard_map import _MAP_CACHE, assign_logical_shards, map_database, map_refresh_seconds
+from .shard_move_plan import (
+    Move,
+    MoveError,
+    MovePlan,
+    claim_move,
+    movable_models,
+    moves,
+    plan_move,
+    running_move,
+    save_move,
+    shard_rows,
+    start_move,
 )
 
-__all__ = ["STEPS", "Move", "MoveError", "ShardMover", "abort_move", "moves", "plan_move"]
+__all__ = [
+    "STEPS",
+    "Move",
+    "MoveError",
+    "MovePlan",
+    "ShardMover",
+    "abort_move",
+    "moves",
+    "plan_move",
+    "running_move",
+    "shard_rows",
+    "start_move",
+]
 
 logger = logging.getLogger(__name__)
 
 STEPS = ("copy", "catch_up", "verify", "freeze", "switch", "cleanup")
 MAX_CATCH_UP_PASSES = 10
-_FIELDS = "id, logical_shard, source, target, step, status, owner, started, updated, detail"
-
-
-class MoveError(Exception):
-    """A move that can't start, go on or be aborted; the message says why and what to do."""
-
-
-@dataclass
-class Move:
-    """One move's record in ``sharding_move``; ``detail`` holds its progress and timings."""
-
-    id: int
-    logical_shard: int
-    source: str
-    target: str
-    step: str
-    status: str  # running, done or aborted
-    owner: str
-    started: float
-    updated: float
-    detail: dict = field(default_factory=dict)
-
-    @property
-    def switched(self) -> bool:
-        return self.step == "cleanup" or self.status == "done"
-
-
-def moves(*, logical_shard: int | None = None, limit: int = 20) -> list[Move]:
-    """The newest moves first, of one logical shard or of all."""
-    where, params = ("", [])
-    if logical_shard is not None:
-        where, params = "WHERE logical_shard = %s", [logical_shard]
-    with connections[map_database()].cursor() as cursor:
-        cursor.execute(
-            f"SELECT {_FIELDS} FROM {MOVES_TABLE} {where} ORDER BY id DESC LIMIT %s",
-            [*params, limit],
-        )
-        return [Move(*row[:-1], detail=json.loads(row[-1])) for row in cursor.fetchall()]
-
-
-def running_move(logical_shard: int) -> Move | None:
-    found = [m for m in moves(logical_shard=logical_shard, limit=5) if m.status == "running"]
-    return found[0] if found else None
-
-
-def movable_models() -> list[type[models.Model]]:
-    """The sharded models, parents before children; every one must carry its shard in its id."""
-    found = [apps.get_model(label) for label in sharded_models()]
-    for model in found:
-        if not isinstance(model._meta.pk, ShardedIdField):
-            raise MoveError(
-                f"{model._meta.label} has no ShardedIdField primary key, so its rows of one "
-                "logical shard can't be told apart on a physical shard that holds many."
-            )
-    return dependency_order(found)
-
-
-def shard_rows(model, alias: str, logical_shard: int) -> models.QuerySet:
-    """*model*'s rows of *logical_shard* on *alias*, read from the ids, past every router."""
-    carried = F("pk").bitrightshift(SEQUENCE_BITS).bitand(4095)
-    rows = models.QuerySet(model, using=alias).alias(_logical=carried)
-    return rows.filter(_logical=logical_shard)
-
-
-@dataclass
-class MovePlan:
-    logical_shard: int
-    source: str
-    target: str
-    map_version: int
-    rows: dict[str, tuple[int, int]]  # model label -> (rows on the source, rows on the target)
-
-
-def plan_move(logical_shard: int, target: str) -> MovePlan:
-    """What moving *logical_shard* to *target* would copy; ``MoveError`` if it can't."""
-    count = logical_shard_count()
-    if not 0 <= logical_shard < count:
-        raise MoveError(f"Logical shard {logical_shard} doesn't exist: they are 0-{count - 1}.")
-    if target not in shard_aliases():
-        raise MoveError(
-            f"{target!r} is not a shard: DATABASE_SHARDING['SHARDS'] is "
-            f"{', '.join(shard_aliases())}."
-        )
-    shard_map = read_map()
-    source = shard_map.alias_for(logical_shard)
-    if source == target:
-        raise MoveError(f"Logical shard {logical_shard} is already on {target}.")
-    rows = {
-        model._meta.label: (
-            shard_rows(model, source, logical_shard).count(),
-            shard_rows(model, target, logical_shard).count(),
-        )
-        for model in movable_models()
-    }
-    return MovePlan(logical_shard, source, target, shard_map.version, rows)
-
-
-def start_move(logical_shard: int, target: str) -> Move:
-    """Record a new move and open its freeze entry; the map names it (its version goes up)."""
-    plan = plan_move(logical_shard, target)
-    if (running := running_move(logical_shard)) is not None:
-        raise MoveError(
-            f"Logical shard {logical_shard} is already moving to {running.target} "
-            f"(step {running.step}): --resume or --abort it."
-        )
-    for alias in (plan.source, plan.target):
-        install_guard(alias)
-    set_freeze_state(plan.target, logical_shard, None)  # where it goes, every write is welcome
-    forget_all_changes(plan.source, logical_shard)  # from an earlier move that didn't end
-    set_freeze_state(plan.source, logical_shard, "open", f"moving to {target}")
-    now = time.time()
-    with transaction.atomic(using=map_database()):
-        with connections[map_database()].cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {MOVES_TABLE} (logical_shard, source, target, step, status, owner, "
-                "started, updated, detail) VALUES (%s, %s, %s, 'copy', 'running', '', %s, %s, %s)",
-                [logical_shard, plan.source, target, now, now, json.dumps({"plan": plan.rows})],
-            )
-        assign_logical_shards({logical_shard: plan.source})  # the same place, a new version
-    return running_move(logical_shard)
-
-
-def _save(move: Move) -> None:
-    move.updated = time.time()
-    with connections[map_database()].cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {MOVES_TABLE} SET step = %s, status = %s, owner = %s, updated = %s, "
-            "detail = %s WHERE id = %s",
-            [move.step, move.status, move.owner, move.updated, json.dumps(move.detail), move.id],
-        )
-
-
-def _claim(move: Move) -> None:
-    """Make this process the move's owner, unless a live process on this host still is."""
-    me = f"{socket.gethostname()}:{os.getpid()}"
-    host, _, pid = move.owner.rpartition(":")
-    if move.owner and move.owner != me and _alive(host, pid):
-        raise MoveError(f"Logical shard {move.logical_shard}'s move is running in {move.owner}.")
-    with connections[map_database()].cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {MOVES_TABLE} SET owner = %s WHERE id = %s AND owner = %s",
-            [me, move.id, move.owner],
-        )
-        if cursor.rowcount != 1:
-            raise MoveError(f"Another process took logical shard {move.logical_shard}'s move.")
-    move.owner = me
-
-
-def _alive(host: str, pid: str) -> bool:
-    if host != socket.gethostname():
-        return True  # can't tell from here: assume it runs
-    try:
-        os.kill(int(pid), 0)
-    except (ValueError, ProcessLookupError):
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 Progress = Callable[[str, str, int, int], None]  # step, model label, rows done, rows in all
@@ -306,14 +149,14 @@ class ShardMover:
 
     def run(self) -> Move:
         """Run the remaining steps; a failure is recorded on the move, then raised."""
-        _claim(self.move)
+        claim_move(self.move)
         self.move.detail["pause"] = self.pause
         try:
             return self._run()
         except Exception as error:
             self.move.detail["error"] = f"{self.move.step}: {type(error).__name__}: {error}"
             try:
-                _save(self.move)
+                save_move(self.move)
             except Exception:  # the map database may be what failed: the move can resume
                 logger.exception(
                     "move of logical shard %d: error not recorded", self.move.logical_shard
@@ -333,7 +176,7 @@ class ShardMover:
             following = STEPS.index(step) + 1
             self.move.step = STEPS[following] if following < len(STEPS) else step
             self.move.status = "done" if following == len(STEPS) else "running"
-            _save(self.move)
+            save_move(self.move)
         return self.move
 
     def _sync(self, step: str, model, *, after=None, saved=None):
@@ -361,7 +204,7 @@ class ShardMover:
 
             def saved(last, label=label):
                 copied[label] = last
-                _save(self.move)
+                save_move(self.move)
 
             self._sync("copy", model, after=copied.get(label), saved=saved)
 
@@ -370,7 +213,7 @@ class ShardMover:
         while True:
             carried = self._carry_changes(until_empty=False)
             passes.append(carried)
-            _save(self.move)
+            save_move(self.move)
             if carried < self.batch_size or len(passes) >= MAX_CATCH_UP_PASSES:
                 return
 
@@ -439,7 +282,7 @@ class ShardMover:
 
     def _copy_again(self):
         self.move.step, self.move.detail["copied"] = "copy", {}
-        _save(self.move)
+        save_move(self.move)
 
     def _freeze(self):
         """Writes to this logical shard refused, the rest of the log carried over and checked."""
@@ -448,7 +291,7 @@ class ShardMover:
         move.detail.setdefault("frozen_at", time.time())
         noted = move.detail.setdefault("freeze_keys", {})  # kept, in case this step resumes
         move.detail["freeze_changed"] = self._carry_changes(until_empty=True, noted=noted)
-        _save(move)
+        save_move(move)
         checked = {}
         for model in self.models:
             label = model._meta.label
@@ -486,7 +329,7 @@ class ShardMover:
             move.detail["frozen_seconds"] = time.time() - move.detail["frozen_at"]
             move.detail.setdefault("timings", {})["switch"] = [self.began, time.time()]
             move.step = "cleanup"
-            _save(move)
+            save_move(move)
         _MAP_CACHE.clear()
 
     def _cleanup(self):
@@ -524,13 +367,13 @@ def abort_move(logical_shard: int) -> Move:
             f"v{move.detail.get('map_version')}; to undo it, move it back: "
             f"move_shard {logical_shard} --to {move.source}."
         )
-    _claim(move)
+    claim_move(move)
     for model in reversed(movable_models()):
         _delete_all(shard_rows(model, move.target, logical_shard), DEFAULT_BATCH_SIZE)
     set_freeze_state(move.source, logical_shard, None)
     forget_all_changes(move.source, logical_shard)
     move.status = "aborted"
     with transaction.atomic(using=map_database()):
-        _save(move)
+        save_move(move)
         assign_logical_shards({logical_shard: move.source})  # the map stops naming the move
     return move

@@ -135,6 +135,7 @@ def test_a_logical_shard_moves_in_the_copy_with_its_command(project):
         "shard_ids",
         "shard_map",
         "shard_move",
+        "shard_move_plan",
     ]
     assert project.copy_commands() == ["move_shard"]
     project.database("default")
