@@ -282,6 +282,8 @@ class ShardMover:
 
     def _copy_again(self):
         self.move.step, self.move.detail["copied"] = "copy", {}
+        for stale in ("frozen_at", "freeze_keys"):  # the next freeze starts its own
+            self.move.detail.pop(stale, None)
         save_move(self.move)
 
     def _freeze(self):
