@@ -30,14 +30,12 @@ The figures are printed, never asserted.
 import argparse
 import math
 import os
-import platform
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
 from functools import partial
-from importlib.metadata import version
 from pathlib import Path
 
 import django
@@ -64,7 +62,7 @@ def main() -> int:
     parser.add_argument("--seed", type=float, default=0.42, help="setseed() of the data.")
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
-    from bench.processes import topology_missing
+    from bench.processes import postgres_machine, topology_missing
 
     if topology_missing("bench/analytics.py", "bench-analytics", REQUIRED):
         return 2
@@ -79,7 +77,7 @@ def main() -> int:
     from tests.warehouse import wait_for_warehouse
 
     started = time.perf_counter()
-    print(machine())
+    print(postgres_machine("analytics_owner"))
     with open(os.devnull, "w") as quiet:
         call_command("migrate_all", verbosity=0, stdout=quiet)
     took = timed(subscribe)
@@ -130,21 +128,6 @@ def main() -> int:
     print(delay_table(delays))
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
     return 0
-
-
-def machine() -> str:
-    from django.db import connections
-
-    with connections["analytics_owner"].cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (server,) = cursor.fetchone()
-        cursor.execute("SHOW fsync")
-        (fsync,) = cursor.fetchone()
-    return (
-        f"Python {platform.python_version()}, Django {version('django')}, "
-        f"PostgreSQL {server} (fsync {fsync}), {platform.system()} {platform.machine()}, "
-        f"{os.cpu_count()} CPUs"
-    )
 
 
 def subscribe() -> None:

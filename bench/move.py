@@ -61,7 +61,7 @@ def main() -> int:
     )
     parser.add_argument("--batch-size", type=int, default=1000, help="move_shard --batch-size.")
     args = parser.parse_args()
-    from bench.processes import topology_missing
+    from bench.processes import postgres_machine, topology_missing
 
     if topology_missing("bench/move.py", "bench-move", REQUIRED):
         return 2
@@ -69,12 +69,11 @@ def main() -> int:
     django.setup()
     from django.core.management import call_command
 
-    from bench.sharding import machine
     from bench.table import format_table, ratio
     from routers.shard_move import moves
 
     started = time.perf_counter()
-    print(machine())
+    print(postgres_machine("shard_0"))
     with open(os.devnull, "w") as quiet:
         call_command("migrate_all", verbosity=0, stdout=quiet)
     users = load(events=args.events, moving_events=args.moving_events)

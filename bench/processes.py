@@ -102,3 +102,22 @@ def topology_missing(
             file=sys.stderr,
         )
     return bool(missing)
+
+
+def postgres_machine(alias: str) -> str:
+    """The line a benchmark prints first: versions, *alias*'s server and fsync, the CPUs."""
+    import platform
+    from importlib.metadata import version
+
+    from django.db import connections
+
+    with connections[alias].cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        (server,) = cursor.fetchone()
+        cursor.execute("SHOW fsync")
+        (fsync,) = cursor.fetchone()
+    return (
+        f"Python {platform.python_version()}, Django {version('django')}, "
+        f"psycopg {version('psycopg')}, PostgreSQL {server} (fsync {fsync}), "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    )

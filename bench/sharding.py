@@ -30,14 +30,12 @@ The figures are printed, never asserted.
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import sys
 import time
 import timeit
 from datetime import UTC, datetime, timedelta
-from importlib.metadata import version
 from pathlib import Path
 
 import django
@@ -59,7 +57,7 @@ def main() -> int:
     parser.add_argument("--wait-ms", type=float, default=5, help="The farther-shards wait.")
     parser.add_argument("--seed", type=int, default=1, help="Random seed of the data.")
     args = parser.parse_args()
-    from bench.processes import topology_missing
+    from bench.processes import postgres_machine, topology_missing
 
     if topology_missing("bench/sharding.py", "bench-sharding", REQUIRED):
         return 2
@@ -71,7 +69,7 @@ def main() -> int:
     from bench.table import format_table, ratio
 
     started = time.perf_counter()
-    print(machine())
+    print(postgres_machine("shard_0"))
     with open(os.devnull, "w") as quiet:
         call_command("migrate_all", verbosity=0, stdout=quiet)
     print(load(users=args.users, events=args.events, seed=args.seed))
@@ -122,21 +120,6 @@ def main() -> int:
     )
     print(f"\nDone in {time.perf_counter() - started:.0f} s.")
     return 0
-
-
-def machine() -> str:
-    from django.db import connections
-
-    with connections["shard_0"].cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        (server,) = cursor.fetchone()
-        cursor.execute("SHOW fsync")
-        (fsync,) = cursor.fetchone()
-    return (
-        f"Python {platform.python_version()}, Django {version('django')}, "
-        f"psycopg {version('psycopg')}, PostgreSQL {server} (fsync {fsync}), "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
-    )
 
 
 def load(*, users: int, events: int, seed: int) -> str:
