@@ -5,8 +5,11 @@ From the project root::
     make bench                    # installs bench/requirements.txt first
     .venv/bin/python bench/run.py
 
-1. ``bench.routing``: ns per ``db_for_read`` / ``db_for_write`` for
-   ``routers.AppLabelRouter`` (ours) and ``multidb.ReplicaRouter`` (theirs).
+1. ``bench.routing``: ns per ``db_for_read`` / ``db_for_write`` through
+   ``django.db.router``, like for like: this project's ``PinningReplicaRouter``
+   alone, with ``AppLabelRouter`` and in the demo's five routers, against
+   django-multidb-router's ``PinningReplicaRouter`` (and the plain replica
+   routers of both).
 2. ``bench.shard_routing``: ns per shard routing decision (``ShardRouter``
    for the sharded ``activity.Event``) against ``AppLabelRouter``'s for
    ``blog.Post``, in the same process; and what a decision costs when it must
@@ -48,7 +51,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=15, help="Timed runs; the median counts.")
     parser.add_argument("--requests", type=int, default=50, help="Requests per timed run.")
     parser.add_argument("--warmup", type=int, default=30, help="Untimed requests, trace on/off.")
-    parser.add_argument("--calls", type=int, default=100_000, help="Routing calls per timed run.")
+    parser.add_argument("--calls", type=int, default=20_000, help="Routing calls per timed run.")
     parser.add_argument(
         "--shard-calls", type=int, default=10_000, help="Shard routing calls per timed run."
     )
@@ -68,10 +71,14 @@ def main() -> None:
             env=django_env(settings=BUILDS["multi_db"], directory=Path(directory, "routing")),
         )
         print(
-            f"\nRouting decisions for blog.Post: ns per call, "
-            f"median of {args.repeats} runs of {args.calls:,} calls"
+            f"\nRouting decisions through django.db.router, like for like: ns per call, median "
+            f"of {args.repeats} alternating rounds of {args.calls:,} calls; "
+            'REPLICA_DATABASES = ["replica"], the same DATABASES for every stack'
         )
-        print("ours = routers.AppLabelRouter, theirs = multidb.ReplicaRouter, same DATABASES\n")
+        print(
+            "User lives in default (reads go to its replica), Post in blog_db (no replica) "
+            "for stacks with AppLabelRouter\n"
+        )
         print(routing_table(routing))
 
         env = django_env(settings=BUILDS["multi_db"], directory=Path(directory, "shard_routing"))

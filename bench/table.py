@@ -19,21 +19,34 @@ def ratio(numerator: float, denominator: float) -> str:
     return f"{numerator / denominator:.2f}x"
 
 
+PINNING_REFERENCE = "theirs: multidb.PinningReplicaRouter"
+
+
 def routing_table(results: list[dict]) -> str:
-    """One row per routing call: ns for each router, the ratio, and the aliases chosen."""
-    header = ["call", "ours", "theirs", "ours/theirs", "ours chose", "theirs chose"]
-    rows = [
-        [
-            row["call"],
-            f"{row['ours_ns']:.0f} ns",
-            f"{row['theirs_ns']:.0f} ns",
-            ratio(row["ours_ns"], row["theirs_ns"]),
-            row["ours_alias"],
-            row["theirs_alias"],
-        ]
-        for row in results
+    """One row per stack of routers: ns per call and the alias chosen, and each read
+    against django-multidb-router's pinning router (``PINNING_REFERENCE``)."""
+    calls = list(dict.fromkeys(row["call"] for row in results))
+    reads = [call for call in calls if ".db_for_read(" in call]
+    cell = {(row["stack"], row["call"]): row for row in results}
+    header = [
+        "stack",
+        *(call.removeprefix("django.db.router.") for call in calls),
+        *(f"{call.removeprefix('django.db.router.db_for_')} / theirs pinning" for call in reads),
     ]
-    return format_table(header, rows, align="lrrrll")
+    rows = []
+    for stack in dict.fromkeys(row["stack"] for row in results):
+        timed = [cell[stack, call] for call in calls]
+        rows.append(
+            [
+                stack,
+                *(f"{row['ns']:.0f} ns {row['alias']}" for row in timed),
+                *(
+                    ratio(cell[stack, call]["ns"], cell[PINNING_REFERENCE, call]["ns"])
+                    for call in reads
+                ),
+            ]
+        )
+    return format_table(header, rows, align="l" + "r" * (len(header) - 1))
 
 
 def blog_list_table(*, single_db: dict, multi_db: dict) -> str:

@@ -81,11 +81,19 @@ class AppLabelRouter:
 
     def db_for_read(self, model, **hints):
         """Reads of an app go to its database."""
-        return self._route(model._meta.app_label)
+        app_label = model._meta.app_label
+        alias = routing_rules().get(app_label)  # _route(), inlined: every read asks
+        if alias is not None:
+            return explain(alias, "app-label rule: %s → %s", app_label, alias)
+        return explain(DEFAULT_DB_ALIAS, "no rule for %s: default", app_label)
 
     def db_for_write(self, model, **hints):
         """Writes of an app go to its database."""
         return self._route(model._meta.app_label)
+
+    def routes_by_model(self, model):
+        """Its answers depend on the model's app alone, so routers that ask it may remember them."""
+        return True
 
     def allow_relation(self, obj1, obj2, **hints):
         """Rows relate within one database, or across a pair in ``DATABASE_RELATIONS``."""

@@ -14,9 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-__all__ = ["explain", "reason_for", "recording"]
+__all__ = ["captured", "current_record", "explain", "reason_for", "recording", "replay"]
 
 _decisions: ContextVar[dict[str, str] | None] = ContextVar("routing_decisions", default=None)
+# The dict a recording() block fills, or None: a router on its fast path asks
+# this one C call before doing any work for a trace.
+current_record = _decisions.get
 
 
 def explain(alias: str, reason: str, *args) -> str:
@@ -46,3 +49,30 @@ def recording() -> Iterator[dict[str, str]]:
         yield decisions
     finally:
         _decisions.reset(token)
+
+
+@contextmanager
+def captured() -> Iterator[dict[str, str]]:
+    """Collect the reasons recorded inside the block, recording or not, to replay them later.
+
+    What the block records still reaches an enclosing ``recording()``. A
+    router that remembers another's answer (``chain.py``) keeps its reasons
+    this way, so a trace reads the same whether the answer was asked or
+    remembered.
+    """
+    outer = _decisions.get()
+    decisions: dict[str, str] = {}
+    token = _decisions.set(decisions)
+    try:
+        yield decisions
+    finally:
+        _decisions.reset(token)
+        if outer is not None:
+            outer.update(decisions)
+
+
+def replay(reasons: dict[str, str]) -> None:
+    """Record *reasons* (from ``captured()``) again, if a trace is recording."""
+    decisions = _decisions.get()
+    if decisions is not None and reasons:
+        decisions.update(reasons)

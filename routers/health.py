@@ -56,10 +56,14 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from django.conf import settings
 from django.core import checks
+from django.core.signals import setting_changed
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.db.backends.signals import connection_created
+from django.dispatch import receiver
 
 __all__ = [
     "DatabaseUnavailable",
@@ -71,25 +75,46 @@ __all__ = [
     "health",
     "lag_interval",
     "max_lag",
+    "connections_here",
+    "reread_opened",
+    "opened",
 ]
 
 logger = logging.getLogger("routers.health")
 
 
+# Settings are read on first use and kept until one changes (override_settings):
+# a routing decision reads several, and a missing setting costs more to look up
+# than the decision itself.
+
+
+@cache
 def cooldown_seconds() -> float:
     return float(getattr(settings, "MULTIDB_REPLICA_COOLDOWN_SECONDS", 30))
 
 
+@cache
 def connect_wait_seconds() -> float:
     """How long others wait on a pending connection attempt before presuming the server hung."""
     return float(getattr(settings, "MULTIDB_REPLICA_CONNECT_WAIT_SECONDS", 0.5))
 
 
+@cache
 def lag_interval() -> float:
     """Seconds between lag measurements; 0 switches the background thread off."""
     return float(getattr(settings, "MULTIDB_REPLICA_LAG_INTERVAL", 1))
 
 
+@receiver(setting_changed)
+def _forget_settings(*, setting, **kwargs):
+    if setting.startswith("MULTIDB_"):
+        for getter in (cooldown_seconds, connect_wait_seconds, lag_interval, max_lag):
+            getter.cache_clear()
+        health.limits_changed()
+        health.monitor_ensured = False  # MULTIDB_REPLICA_LAG_INTERVAL may have changed
+
+
+@cache
 def max_lag() -> tuple[float | None, int | None]:
     """``(seconds, bytes)`` a replica may lag before it stops taking reads."""
     value = getattr(settings, "MULTIDB_MAX_REPLICA_LAG", 5)
@@ -146,7 +171,20 @@ class Health:
         self._attempts: dict[str, dict[int, tuple[float, threading.Event]]] = {}
         self._lock = threading.Lock()
         self._monitor_pid = None
+        # ensure_monitor() ran in this process since the settings last changed:
+        # the routers skip calling it again on every pick.
+        self.monitor_ensured = False
         self._beat = 0.0  # monotonic time of the monitor's latest loop
+        # Aliases known down or lagging: unavailable() and the replica router's
+        # fast lane skip their checks for every other alias. Read without the lock.
+        self.flagged: set[str] = set()
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        """In a forked child (a gunicorn worker): the parent's monitor thread isn't here."""
+        self._monitor_pid, self.monitor_ensured = None, False
+        self._attempts.clear()
+        _opened.wrappers.clear()  # the parent's; a child must not share its connections
 
     def _state(self, alias) -> _State:
         return self._states.setdefault(alias, _State())
@@ -158,6 +196,7 @@ class Health:
             state = self._state(alias)
             state.down_until = time.monotonic() + cooldown_seconds()
             state.error = str(error).strip().splitlines()[0] if str(error).strip() else "down"
+            self.flagged.add(alias)
         logger.warning("%s marked down for %.0f s: %s", alias, cooldown_seconds(), error)
 
     def mark_up(self, alias: str) -> None:
@@ -166,6 +205,7 @@ class Health:
             if state.down_until:
                 logger.info("%s is back", alias)
             state.down_until, state.error = 0.0, ""
+            self._reflag(alias)
 
     def cooling_down(self, alias: str) -> float:
         """Seconds left in *alias*'s cooldown, 0 when it may be tried."""
@@ -197,6 +237,11 @@ class Health:
         request pays a connection attempt on a server known to be down;
         *retry* is the monitor's own call.
         """
+        state = self._states.get(alias)
+        if state is None or not state.down_until:
+            connection = opened(alias)
+            if connection is not None and connection.connection is not None:
+                return True, ""  # up, and this thread holds a connection: the usual case
         if alias not in connections.settings:
             return True, ""  # not a configured database: nothing to judge
         left = self.cooling_down(alias)
@@ -244,6 +289,18 @@ class Health:
             mine[1].set()
         self.mark_up(alias)
         return True, ""
+
+    def unavailable(self, alias: str) -> str:
+        """Why reads may not go to *alias* now (lagging, down, not answering), or "" if they may.
+
+        ``lagging()`` then ``usable()``, with the usual case first: nothing
+        known against it and a connection open in this thread.
+        """
+        if alias not in self.flagged:
+            connection = opened(alias)
+            if connection is not None and connection.connection is not None:
+                return ""
+        return self.lagging(alias) or self.usable(alias)[1]
 
     def require(self, alias: str) -> None:
         """Return if *alias* may be used now (connecting if needed); else raise DatabaseUnavailable.
@@ -320,7 +377,21 @@ class Health:
         )
         with self._lock:
             self._state(replica).lag = lag
+            self._reflag(replica)
         return lag
+
+    def _reflag(self, alias: str) -> None:
+        """Flag *alias* while it is down or lags past the limit (call with the lock held)."""
+        if self._states[alias].down_until or self.lagging(alias):
+            self.flagged.add(alias)
+        else:
+            self.flagged.discard(alias)
+
+    def limits_changed(self) -> None:
+        """Judge every measured lag again (``MULTIDB_MAX_REPLICA_LAG`` changed)."""
+        with self._lock:
+            for alias in list(self._states):
+                self._reflag(alias)
 
     def _query(self, alias, sql):
         try:
@@ -346,12 +417,13 @@ class Health:
         Checks the process id, so a worker forked from a process that already
         ran one starts its own.
         """
-        if self._monitor_pid == os.getpid() or not lag_interval():
-            return
+        if self._monitor_pid is not None or not lag_interval():
+            self.monitor_ensured = True
+            return  # running (a forked child forgets its parent's: _forked()), or off
         with self._lock:
-            if self._monitor_pid == os.getpid():
+            if self._monitor_pid is not None:
                 return
-            self._monitor_pid = os.getpid()
+            self._monitor_pid, self.monitor_ensured = os.getpid(), True
         thread = threading.Thread(
             target=self._monitor, args=(list(pairs()),), name="routers-health", daemon=True
         )
@@ -369,7 +441,7 @@ class Health:
                 not lag_interval()
             ):  # switched off (settings changed): stop; the next pick restarts it
                 with self._lock:
-                    self._monitor_pid = None
+                    self._monitor_pid, self.monitor_ensured = None, False
                 return
             for replica, primary in pairs:
                 try:
@@ -419,6 +491,7 @@ class Health:
         """Forget everything (tests; a topology change)."""
         with self._lock:
             self._states.clear()
+            self.flagged.clear()
 
 
 def connection_failure(error: Exception) -> bool:
@@ -438,6 +511,68 @@ def connection_failure(error: Exception) -> bool:
     return state is None or state.startswith("08") or state in {"57P01", "57P02", "57P03"}
 
 
+class _Opened(threading.local):
+    """The DatabaseWrapper of each alias this thread has connected through."""
+
+    def __init__(self):
+        self.wrappers = {}
+
+
+_opened = _Opened()
+
+
+@receiver(connection_created)
+def _remember_wrapper(*, connection, **kwargs):
+    # Only connections[alias] itself: a copy or a hand-made wrapper under the
+    # same alias (connection.copy(), connections.create_connection()) is not
+    # the one the ORM uses. Once per connect, so the look-up's cost doesn't matter.
+    # In a thread running an event loop Django keeps wrappers per async
+    # context, not per thread: those are left out, and looked up as before.
+    alias = connection.alias
+    if (
+        _running_loop() is None
+        and alias in connections.settings
+        and connections[alias] is connection
+    ):
+        _opened.wrappers[alias] = connection
+
+
+def connections_here() -> dict | None:
+    """``{alias: DatabaseWrapper}`` for every alias this thread has connected through.
+
+    ``opened()`` for several aliases at once: the replica router's fast lane.
+    None in a thread running an event loop (see ``_remember_wrapper``): there,
+    ask ``connections[alias]``.
+    """
+    return _opened.wrappers if _running_loop() is None else None
+
+
+def opened(alias: str):
+    """This thread's ``connections[alias]`` if it has ever connected through it, else None.
+
+    Django keeps one ``DatabaseWrapper`` per alias and thread, and a thread
+    that never connected can hold no connection nor transaction. A wrapper
+    put into ``connections[alias]`` by hand counts once it connects, or after
+    ``reread_opened(alias)``. Asking this instead of ``connections[alias]``
+    saves asgiref's ``Local`` look-up, which costs more than the rest of a
+    routing decision. Per thread, like the wrappers themselves; not per
+    request, which is what contextvars are for. None in an event loop.
+    """
+    here = connections_here()
+    return None if here is None else here.get(alias)
+
+
+def reread_opened(alias: str) -> None:
+    """Call after putting a ``DatabaseWrapper`` into ``connections[alias]`` by hand
+    (a test's stand-in, or the original put back): ``opened(alias)`` is then that
+    wrapper if it holds a connection already, else None until it connects."""
+    connection = connections[alias]
+    if is_connected(connection):
+        _opened.wrappers[alias] = connection
+    else:
+        _opened.wrappers.pop(alias, None)
+
+
 def is_connected(connection) -> bool:
     """Whether *connection* holds an open DB-API connection (so using it costs no connect).
 
@@ -446,6 +581,11 @@ def is_connected(connection) -> bool:
     loudly if an upgrade changes it.
     """
     return connection.connection is not None
+
+
+# The running event loop or None, without the exception get_running_loop()
+# raises in a sync thread: asyncio's own helper, documented for loop code.
+_running_loop = asyncio._get_running_loop
 
 
 def _in_event_loop() -> bool:

@@ -29,7 +29,8 @@ serves is ``replica.PinningReplicaRouter``. Listed below
 ``SessionMiddleware``, it would miss the session saved at login, and the next
 request could read a replica that hasn't got it yet: ``routers.E030``.
 
-Copy with: ``explain.py``, ``health.py``, ``pinning.py``, ``replica.py``, ``replica_sets.py``.
+Copy with: ``chain.py``, ``explain.py``, ``health.py``, ``pinning.py``, ``replica.py``,
+``replica_sets.py``.
 """
 
 from contextlib import contextmanager

@@ -160,9 +160,9 @@ _pinned: ContextVar[bool] = ContextVar("multidb_pinned", default=False)
 _saved: ContextVar[tuple[bool, ...]] = ContextVar("multidb_pinned_saved", default=())
 
 
-def this_thread_is_pinned() -> bool:
-    """Whether every read of this context goes to a primary."""
-    return _pinned.get()
+# this_thread_is_pinned() -> bool: whether every read of this context goes to a
+# primary. The ContextVar's own getter, one C call: every read decision asks it.
+this_thread_is_pinned = _pinned.get
 
 
 def pin_this_thread() -> None:
@@ -329,8 +329,9 @@ class PinningScope:
 _scope: ContextVar[PinningScope | None] = ContextVar("multidb_scope", default=None)
 
 
-def current_scope() -> PinningScope | None:
-    return _scope.get()
+# current_scope() -> PinningScope | None: the request's scope, if any. The
+# ContextVar's own getter, as this_thread_is_pinned().
+current_scope = _scope.get
 
 
 _WRITE = re.compile(

@@ -30,7 +30,7 @@ reports ``routers.E070`` (an alias not in ``DATABASES``), ``routers.E071``
 (a managed model routed to a read-only alias: its table is the owner's to
 define) and ``routers.W072`` (``DATABASE_READ_ONLY`` without the router).
 
-Copy with: ``explain.py``.
+Copy with: ``chain.py``, ``explain.py``.
 """
 
 from collections.abc import Iterable, Mapping
@@ -46,6 +46,7 @@ from django.db import router
 from django.db.utils import DatabaseError
 from django.dispatch import receiver
 
+from .chain import first_answer, remembered
 from .explain import explain
 
 __all__ = [
@@ -86,6 +87,7 @@ def write_aliases() -> Mapping[str, str]:
     return MappingProxyType(targets)  # cached: nobody may change it in place
 
 
+@cache
 def read_only_aliases() -> frozenset[str]:
     """Return every alias ``DATABASE_READ_ONLY`` names, write aliases included."""
     return frozenset(write_aliases())
@@ -95,6 +97,7 @@ def read_only_aliases() -> frozenset[str]:
 def _clear_cache(*, setting, **kwargs):
     if setting == "DATABASE_READ_ONLY":
         write_aliases.cache_clear()
+        read_only_aliases.cache_clear()
 
 
 class allow_writes(ContextDecorator):
@@ -119,13 +122,27 @@ def writes_allowed(alias: str) -> bool:
     return alias in allowed or any(write_aliases().get(name) == alias for name in allowed)
 
 
+# model -> the DATABASE_ROUTERS (django.db.router.routers) under which the
+# routers after ReadOnlyRouter name, by model alone, a database that isn't read-only.
+_abstains: dict = {}
+
+
+@receiver(setting_changed)
+def _forget_abstentions(**kwargs):
+    _abstains.clear()
+
+
 class ReadOnlyRouter:
     """Writes routed to a read-only alias raise; reads pass; nothing is migrated there."""
 
     def db_for_read(self, model, **hints):
         """Reads of a read-only database pass; inside ``allow_writes`` they follow the writes."""
+        if _abstains.get(model) is router.routers:
+            return None  # the usual case: the model never reaches a read-only database
         alias = self._ask("db_for_read", model, hints)
         if alias not in read_only_aliases():
+            if remembered(self, "db_for_read", model)[0]:
+                _abstains[model] = router.routers
             return None
         if writes_allowed(alias):
             return explain(write_aliases()[alias], ALLOWED_REASON)
@@ -144,26 +161,28 @@ class ReadOnlyRouter:
         """A read-only database gets no table, and no record of migrations."""
         return False if db in read_only_aliases() else None
 
+    def routes_by_model(self, model):
+        """It abstains by model where the routers after it name no read-only database by model."""
+        read_only = read_only_aliases()
+        answers = [remembered(self, method, model) for method in ("db_for_read", "db_for_write")]
+        found = [alias for known, alias in answers if known]
+        return bool(found) and not read_only.intersection(found)
+
     def _ask(self, method: str, model, hints) -> str | None:
         """The alias the routers after this one choose for *model*, or None."""
-        for other in _routers_after(self):
-            answer = getattr(other, method, None)
-            alias = answer(model, **hints) if answer else None
-            if alias:
-                return alias
-        return None
+        return first_answer(self, method, model, hints, routers=self._routers_after)
+
+    def _routers_after(self, routers) -> Iterable:
+        return _routers_after(self, routers)
 
 
-def _routers_after(this) -> Iterable:
-    """The routers listed after *this* that decide for themselves.
+def _routers_after(this, routers) -> Iterable:
+    """The routers listed after *this* in *routers* that decide for themselves.
 
     A router with ``primary_for`` (the replica routers) asks the others where
     a model is written, this one included: asking it back would go round in
     circles, and it would answer what the others say anyway.
     """
-    # django.db.router.routers: the instances Django consults, in order
-    # (undocumented; tests/routers/test_django_internals.py watches it).
-    routers = router.routers
     installed = any(isinstance(candidate, ReadOnlyRouter) for candidate in routers)
     later = not installed  # the system check asks every router when this one isn't listed
     for candidate in routers:

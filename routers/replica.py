@@ -34,7 +34,7 @@ is in a transaction, when this request wrote to it, or while no replica has
 replayed the client's last write (``pinning.py``). Reasons are recorded with
 ``explain.py``.
 
-Copy with: ``explain.py``, ``health.py``, ``pinning.py``, ``replica_sets.py``.
+Copy with: ``chain.py``, ``explain.py``, ``health.py``, ``pinning.py``, ``replica_sets.py``.
 """
 
 import warnings
@@ -42,12 +42,21 @@ import warnings
 from django.apps import apps
 from django.conf import settings
 from django.core import checks
+from django.core.signals import setting_changed
 from django.db import connections, router
+from django.dispatch import receiver
 from django.utils.module_loading import import_string
 
 from . import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
-from .explain import explain
-from .health import PrimaryUnavailable, health, lag_interval, max_lag
+from .chain import first_answer, remembered
+from .explain import current_record, explain
+from .health import (
+    PrimaryUnavailable,
+    connections_here,
+    health,
+    lag_interval,
+    max_lag,
+)
 from .pinning import (
     current_scope,
     db_write,  # noqa: F401  (multidb re-exports it too)
@@ -151,25 +160,36 @@ class ReplicaRouter:
         return self.allow_migrate(db, model._meta.app_label if model else None)
 
     def primary_for(self, model, hints) -> str:
-        """Ask the other routers where *model* is written; ``default`` if none says."""
-        if model is not None:
-            for other in self._other_routers():
-                method = getattr(other, "db_for_write", None)
-                alias = method(model, **hints) if method else None
-                if alias:
-                    return alias
-        return DEFAULT_DB_ALIAS
+        """Ask the other routers where *model* is written; ``default`` if none says.
 
-    def pick_replica(self, primary, eligible=None, why="round-robin"):
-        """The next healthy member of *primary*'s set (limited to *eligible*), or the primary."""
+        An answer that depends on the model alone is remembered (``chain.py``).
+        """
+        if model is None:
+            return DEFAULT_DB_ALIAS
+        alias = first_answer(self, "db_for_write", model, hints, routers=_not_replica_routers)
+        return alias or DEFAULT_DB_ALIAS
+
+    def pick_replica(self, primary, eligible=None, why="round-robin", *, first=None):
+        """The next healthy member of *primary*'s set (limited to *eligible*), or the primary.
+
+        *first* is a member already taken from the turns, to try before the next.
+        """
+        if not health.monitor_ensured:
+            health.ensure_monitor(_monitored_pairs)
+        turns, skipped = rotation(primary), ""
+        if eligible is None and turns.equal:
+            # The usual case, without building sets: equal weights, the next member in turn.
+            alias = first or turns.next()
+            skipped = "" if alias == primary else health.unavailable(alias)
+            if not skipped:
+                return explain(alias, why)
+            eligible = {member for member, _ in turns.members if member != alias}
         members = replica_sets()[primary]
-        health.ensure_monitor(_monitored_pairs)
         allowed = {alias for alias, _ in members if eligible is None or alias in eligible}
-        skipped = ""
         while allowed:
-            alias = rotation(primary).next(allowed)
+            alias = turns.next(allowed)
             if alias != primary:
-                skipped = health.lagging(alias) or health.usable(alias)[1]
+                skipped = health.unavailable(alias)
                 if skipped:
                     allowed.discard(alias)
                     continue
@@ -184,7 +204,34 @@ class ReplicaRouter:
         # django.db.router.routers: the router instances Django consults, in
         # order (undocumented, but the one list that is really asked);
         # tests/routers/test_django_internals.py fails loudly if it changes.
-        return [r for r in router.routers if not isinstance(r, ReplicaRouter)]
+        return _not_replica_routers(router.routers)
+
+
+def _not_replica_routers(routers) -> list:
+    """The routers a replica router asks where a model is written: every other kind."""
+    return [other for other in routers if not isinstance(other, ReplicaRouter)]
+
+
+class _Lane:
+    """What a read of one model needs when nothing is special: its primary and its
+    replicas' turns (None when it has none)."""
+
+    __slots__ = ("routers", "primary", "turns", "reads_from")
+
+    def __init__(self, routers, primary, turns, reads_from):
+        self.routers, self.primary, self.turns = routers, primary, turns
+        # No replicas: what the routers after this one answer for the read.
+        self.reads_from = reads_from
+
+
+# model -> _Lane, for models whose primary the other routers name by model alone
+# (chain.py) and whose replicas take equal turns.
+_lanes: dict = {}
+
+
+@receiver(setting_changed)
+def _forget_lanes(**kwargs):
+    _lanes.clear()
 
 
 class PinningReplicaRouter(ReplicaRouter):
@@ -192,20 +239,70 @@ class PinningReplicaRouter(ReplicaRouter):
 
     def db_for_read(self, model, **hints):
         """Reads stay on the primary when pinned, in a transaction, or until a replica caught up."""
+        # The fast lane: the decision below when there is nothing to decide. No
+        # pin, no request scope, no trace recording, no database known down or
+        # lagging, the primary in no transaction, the next replica connected:
+        # then it is that replica. It is the hottest path of the package, hence
+        # the inlining; tests/routers/test_fast_lane.py holds it to the long way.
+        lane = _lanes.get(model)
+        if (
+            lane is not None
+            and lane.routers is router.routers
+            and current_scope() is None
+            and not this_thread_is_pinned()
+            and current_record() is None
+            and health.monitor_ensured
+            and not health.flagged
+            and (here := connections_here()) is not None  # None in an event loop
+        ):
+            primary = here.get(lane.primary)
+            if lane.turns is None:  # no replicas: the primary is up; the next router's answer
+                if primary is not None and primary.connection is not None:
+                    return lane.reads_from
+            elif primary is None or not in_atomic_block(primary):
+                alias = next(lane.turns)
+                replica = here.get(alias)
+                if alias == lane.primary or (
+                    replica is not None and replica.connection is not None
+                ):
+                    return alias
+                return self.pick_replica(lane.primary, first=alias)
         primary = self.primary_for(model, hints)
         if primary not in replica_sets():
             self._require(primary)  # nothing to fail over to: it must be up
+            self._open_lane(model, primary, hints)
             return None
+        self._open_lane(model, primary, hints)
         if in_transaction(primary):
             return explain(primary, "in transaction")
         if health.cooling_down(primary):
             return self.pick_replica(primary, why="primary down: reading a replica")
-        pinned = self._pinned(primary, current_scope())
+        scope = current_scope()
+        if scope is None and not this_thread_is_pinned():
+            return self.pick_replica(primary)  # outside a request, not pinned: the usual read
+        pinned = self._pinned(primary, scope)
         if pinned is None:
             return self.pick_replica(primary)
         if isinstance(pinned, int):
             return self._read_after(primary, pinned)
         return self._on_primary(primary, pinned)
+
+    def _open_lane(self, model, primary, hints):
+        """Give *model* a fast lane if the routers name its databases by model alone."""
+        if not remembered(self, "db_for_write", model)[0]:
+            return
+        if primary in replica_sets():
+            turns = rotation(primary)
+            if turns.equal:
+                _lanes[model] = _Lane(router.routers, primary, turns.turns, None)
+            return
+        # Django asks the routers after this one when it abstains: remember what they say.
+        reads_from = first_answer(self, "db_for_read", model, hints, routers=self._routers_after)
+        if remembered(self, "db_for_read", model)[0]:
+            _lanes[model] = _Lane(router.routers, primary, None, reads_from)
+
+    def _routers_after(self, routers) -> list:
+        return list(routers)[list(routers).index(self) + 1 :] if self in routers else []
 
     @staticmethod
     def _pinned(primary, scope):
@@ -236,7 +333,7 @@ class PinningReplicaRouter(ReplicaRouter):
         for alias, _ in replica_sets()[primary]:
             if alias == primary:
                 continue
-            unavailable = health.lagging(alias) or health.usable(alias)[1]
+            unavailable = health.unavailable(alias)
             if unavailable:
                 skipped = unavailable  # pick_replica would skip it too: don't ask it
                 continue
@@ -261,7 +358,7 @@ def caught_up(primary: str, pin) -> bool:
         return False
     for alias, _ in members:
         if alias != primary:
-            if health.lagging(alias) or not health.usable(alias)[0]:
+            if health.unavailable(alias):
                 return False  # down, hung or lagging: don't wait on it to ask
             position = replay_position(alias)
             if position is None or position < pin.lsn:
@@ -279,8 +376,13 @@ def in_transaction(primary: str) -> bool:
     mirror has a test database of its own, so its reads are routed as in
     production.
     """
-    connection = connections[primary]
-    if not in_atomic_block(connection):
+    # connections_here(): the connection this thread holds, if any, without asking
+    # connections[] (its look-up costs more than the rest of a decision). One
+    # that never connected is in no transaction: atomic() connects first. In an
+    # event loop, wrappers are kept per async context: ask connections[] there.
+    here = connections_here()
+    connection = connections[primary] if here is None else here.get(primary)
+    if connection is None or not in_atomic_block(connection):
         return False
     if only_testcase_atomics(connection):
         return any(

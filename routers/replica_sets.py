@@ -21,6 +21,7 @@ warns about a replica that tests would see as a separate, empty database.
 Copy with: nothing (Django only).
 """
 
+import itertools
 import random
 import threading
 import warnings
@@ -102,10 +103,16 @@ class _Rotation:
         self.members = members
         self.current = {alias: 0 for alias, _ in members}
         self.lock = threading.Lock()
+        # Equal weights over every member are plain turns: a cycle, whose next()
+        # is one C call (atomic under the GIL), so the usual pick takes no lock.
+        self.equal = len({weight for _, weight in members}) <= 1
+        self.turns = itertools.cycle([alias for alias, _ in members]) if self.equal else None
         for _ in range(random.randrange(sum(w for _, w in members) or 1)):
             self.next()  # start each process at a different point
 
     def next(self, eligible=None) -> str:
+        if eligible is None and self.equal:
+            return next(self.turns)
         with self.lock:
             members = [(a, w) for a, w in self.members if eligible is None or a in eligible]
             total = sum(weight for _, weight in members)

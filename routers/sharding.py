@@ -182,6 +182,10 @@ class ShardRouter:
         """Writes go to the physical shard that holds the key's logical shard."""
         return self._route(model, hints)
 
+    def routes_by_model(self, model):
+        """It abstains for every model that isn't sharded; a sharded one goes by its key."""
+        return not is_sharded(model)
+
     def allow_relation(self, obj1, obj2, **hints):
         """Sharded rows point anywhere else, and at each other on one physical shard only."""
         # obj._meta, not type(obj): request.user is a SimpleLazyObject, whose type isn't the model.

@@ -70,6 +70,10 @@ class WarehouseRouter:
             return explain(config["WRITE"], "warehouse: owner role")
         return None
 
+    def routes_by_model(self, model):
+        """Its answers depend on the model's app alone, so routers that ask it may remember them."""
+        return True
+
     def allow_relation(self, obj1, obj2, **hints):
         """Rows read through either alias are rows of the one warehouse."""
         if config := warehouse():

@@ -22,6 +22,7 @@ import pytest
 from django.db import connections
 
 from apps.legacy import schema
+from routers.health import reread_opened
 
 LEGACY = ["legacy", "legacy_owner"]
 # The owner's database before any test database exists (conftest.py imports
@@ -86,3 +87,4 @@ def legacy_connection(*, role: str = "reader", read_only: bool = True) -> Iterat
     finally:
         swapped.close()
         connections["legacy"] = original
+        reread_opened("legacy")

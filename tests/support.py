@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import pytest
 from django.db import connections
 
-from routers.health import health
+from routers.health import health, reread_opened
 
 # Nothing can be opened here (SQLite never creates directories), and nothing
 # listens on port 1: either way the connection attempt fails at once.
@@ -48,9 +48,11 @@ def unreachable(alias: str) -> Iterator[None]:
         settings_dict.update(UNREACHABLE_POSTGRES)
     broken = type(original)(settings_dict, alias)
     connections[alias] = broken
+    reread_opened(alias)
     try:
         yield
     finally:
         broken.close()
         connections[alias] = original
+        reread_opened(alias)
         health.reset()

@@ -211,7 +211,7 @@ def test_health_marks_a_database_that_cant_be_opened_down(project):
 
 def test_replica_router_reads_the_replica_and_writes_the_primary(project):
     assert project.copy("replica") == [
-        "apps", "explain", "health", "pinning", "replica", "replica_sets",
+        "apps", "chain", "explain", "health", "pinning", "replica", "replica_sets",
     ]  # fmt: skip
     default, replica = with_replica_snapshot(project)
     project.write(**REPLICAS)
@@ -259,7 +259,8 @@ urlpatterns = [path("add/", add), path("names/", names)]
 def test_middleware_sets_the_pin_cookie_and_honours_it(project):
     """One request cycle: a POST writes and pins; the same client reads its write back."""
     assert project.copy("middleware") == [
-        "apps", "explain", "health", "middleware", "pinning", "replica", "replica_sets",
+        "apps", "chain", "explain", "health", "middleware", "pinning", "replica",
+        "replica_sets",
     ]  # fmt: skip
     default, replica = with_replica_snapshot(project)
     project.write(

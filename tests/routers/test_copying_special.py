@@ -75,7 +75,7 @@ READ_ONLY = {
 
 
 def test_read_only_refuses_orm_writes_until_allowed_and_reads_pass(project):
-    assert project.copy("read_only") == ["apps", "explain", "read_only"]
+    assert project.copy("read_only") == ["apps", "chain", "explain", "read_only"]
     project.copy("app_label")
     project.database("default")
     other = project.database("other")

@@ -10,8 +10,10 @@
 shard hints with ``QuerySet._add_hints`` and reads them from ``_hints``;
 ``row_copy.insert_raw`` saves rows with ``QuerySet._insert(raw=True)``, as
 ``loaddata`` does; ``shard_freeze`` adds a permanent execute wrapper too.
-If a Django upgrade renames or changes any of them, these tests fail and say
-which.
+``health.connections_here`` asks ``asyncio._get_running_loop()``, the
+non-raising form of ``get_running_loop()``, and relies on Django keeping one
+wrapper per alias and sync thread. If a Django upgrade renames or changes any
+of them, these tests fail and say which.
 """
 
 from django.db import connection, connections, router, transaction
@@ -112,3 +114,28 @@ class RawInserts(TestCase):
         with connections["shard_0"].cursor() as cursor:
             cursor.execute("SELECT 1")
         assert _refusals in connections["shard_0"].execute_wrappers
+
+
+class OneWrapperPerThread(TransactionTestCase):
+    databases = {"default"}
+
+    def test_asyncios_running_loop_helper_answers_none_in_a_sync_thread(self):
+        """health._running_loop: None here, the loop inside a coroutine."""
+        import asyncio
+
+        from routers.health import _running_loop
+
+        assert _running_loop() is None
+
+        async def inside():
+            return _running_loop() is asyncio.get_running_loop()
+
+        assert asyncio.run(inside())
+
+    def test_connections_keeps_one_wrapper_per_alias_in_a_sync_thread(self):
+        """health.opened: the wrapper that connected is the one connections[] returns later."""
+        from routers.health import opened
+
+        connections["default"].close()
+        connections["default"].ensure_connection()
+        assert opened("default") is connections["default"]
