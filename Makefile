@@ -10,6 +10,7 @@
 #   make bench-analytics   warehouse reports against the ORM, and replication delay
 #   make bench-sharding    across_shards() in parallel against serial fan-out
 #   make bench-move        move_shard under live writes: copy rate, write latency
+#   make bench-throughput  req/s under gunicorn: connection reuse, against one database
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -21,7 +22,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move clean
+.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -102,6 +103,13 @@ bench-sharding: install
 bench-move: install
 	PG_TOPOLOGY_DIR=/tmp/multidb-pg-move PG_TOPOLOGY_PORT=23462 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/move.py $(BENCH_ARGS)
+
+# Requests a second under gunicorn for a single-database build and the
+# multi-database build with and without connection reuse, on its own throwaway
+# PostgreSQL topology (bench/README.md, "Throughput").
+bench-throughput: install
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-throughput PG_TOPOLOGY_PORT=23482 \
+	  $(TOPOLOGY) run -- $(BIN)/python bench/throughput.py $(BENCH_ARGS)
 
 install: $(VENV)/.runtime
 install-dev: $(VENV)/.dev

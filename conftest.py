@@ -62,6 +62,32 @@ def django_db_setup(django_db_setup, django_db_blocker):
     yield
     # The mirror's session would keep PostgreSQL from dropping the owner's test database.
     legacy.close_mirror()
+    with django_db_blocker.unblock():
+        end_other_sessions()
+
+
+def end_other_sessions():
+    """End the sessions other threads keep open on the PostgreSQL test databases.
+
+    With ``DATABASE_CONN_MAX_AGE`` a thread keeps its connections, and threads
+    outlive the tests that started them (the shards' workers,
+    routers/shard_queryset.py), so without this PostgreSQL would refuse to drop
+    the test databases ("being accessed by other users").
+    """
+    from django.db import DatabaseError, connections
+
+    for connection in connections.all():
+        if connection.vendor != "postgresql" or connection.settings_dict["TEST"].get("MIRROR"):
+            continue
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+                    "AND usename = current_user"
+                )
+        except DatabaseError:
+            pass  # down, or a role that may not: Django's teardown will say so
 
 
 @pytest.fixture

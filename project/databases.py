@@ -233,6 +233,23 @@ def _reader(env, variable, *, alias, owner, owner_config) -> tuple[dict, UrlProb
     return config, None
 
 
+def reuse_connections(databases: dict, *, max_age: int) -> None:
+    """Keep each PostgreSQL alias's connections open for *max_age* seconds (0: close
+    after every request), checked before each request's first query.
+
+    Persistent connections rather than Django's psycopg pool: README,
+    "Connections". ``routers.health`` runs the check (``CONN_HEALTH_CHECKS``)
+    before routing to a reused connection, with the connect timeout as its
+    bound, so a connection broken by a restart is discarded and a hung server
+    costs no more than a new connection would. SQLite files open in
+    microseconds and are left as Django has them.
+    """
+    for config in databases.values():
+        if config["ENGINE"].endswith("postgresql"):
+            config.setdefault("CONN_MAX_AGE", max_age)
+            config.setdefault("CONN_HEALTH_CHECKS", True)
+
+
 def _with_defaults(config: dict) -> dict:
     """Fill in the OPTIONS this project relies on, unless the URL gave them."""
     options = config.setdefault("OPTIONS", {})

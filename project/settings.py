@@ -10,7 +10,7 @@ from pathlib import Path
 import environ
 
 from project import checks  # noqa: F401  (registers project.E001, whatever apps are installed)
-from project.databases import database_settings
+from project.databases import database_settings, reuse_connections
 from project.variables import Variables
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -105,6 +105,11 @@ TEMPLATES = [
 # ------------------------------------------------------------------------------
 # https://docs.djangoproject.com/en/5.2/topics/db/multi-db/
 DATABASES, DATABASE_URL_PROBLEMS = database_settings(env, var_dir=VAR_DIR)
+# Connection reuse for the PostgreSQL aliases (README, "Connections"): seconds a
+# connection stays open across requests; 0 opens one per request.
+reuse_connections(
+    DATABASES, max_age=variables.whole_seconds("DATABASE_CONN_MAX_AGE", default=300, minimum=0)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Order matters: the first router with an opinion wins. See routers/__init__.py.

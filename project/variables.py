@@ -10,9 +10,10 @@ default is used meanwhile, so the settings module still loads and
 start-up report every bad variable by name at once (``project.E002``), as
 ``project/databases.py`` does for the URLs (``project.E001``).
 
-Only the type is judged here. Whether a number makes sense (a negative
-cooldown) is the business of the settings' own checks, such as
-``routers.E041``, which also catch a bad value set in Python.
+Only the type is judged here, and a lower bound where one is given. Whether
+a number makes sense (a negative cooldown) is otherwise the business of the
+settings' own checks, such as ``routers.E041``, which also catch a bad value
+set in Python.
 """
 
 import logging
@@ -51,16 +52,20 @@ class Variables:
             self._problem(variable, raw, "is not a number of seconds", example=f"{default:g}")
             return default
 
-    def whole_seconds(self, variable: str, *, default: int) -> int:
-        """A whole number of seconds; *default* when unset or empty."""
+    def whole_seconds(self, variable: str, *, default: int, minimum: int | None = None) -> int:
+        """A whole number of seconds, at least *minimum*; *default* when unset or empty."""
         raw = self._raw(variable)
         if raw is None:
             return default
         try:
-            return int(raw)
+            value = int(raw)
         except ValueError:
             self._problem(variable, raw, "is not a whole number of seconds", example=f"{default}")
             return default
+        if minimum is not None and value < minimum:
+            self._problem(variable, raw, f"is less than {minimum}", example=f"{default}")
+            return default
+        return value
 
     def log_level(self, variable: str, *, default: str) -> str:
         """A logging level name, in any case (``info``); *default* when unset or empty."""

@@ -52,6 +52,7 @@ import asyncio
 import logging
 import math
 import os
+import select
 import threading
 import time
 from collections.abc import Mapping
@@ -241,7 +242,15 @@ class Health:
         if state is None or not state.down_until:
             connection = opened(alias)
             if connection is not None and connection.connection is not None:
-                return True, ""  # up, and this thread holds a connection: the usual case
+                if checked(connection):
+                    return True, ""  # up, and this thread holds a connection: the usual case
+                silent = check_reused(connection)
+                if silent:
+                    self.mark_down(alias, silent)
+                    return False, f"{alias} not answering: {silent}"
+                if connection.connection is not None:
+                    return True, ""
+                # Broken (a server restart): discarded, so connect anew below.
         if alias not in connections.settings:
             return True, ""  # not a configured database: nothing to judge
         left = self.cooling_down(alias)
@@ -298,7 +307,7 @@ class Health:
         """
         if alias not in self.flagged:
             connection = opened(alias)
-            if connection is not None and connection.connection is not None:
+            if connection is not None and connection.connection is not None and checked(connection):
                 return ""
         return self.lagging(alias) or self.usable(alias)[1]
 
@@ -571,6 +580,80 @@ def reread_opened(alias: str) -> None:
         _opened.wrappers[alias] = connection
     else:
         _opened.wrappers.pop(alias, None)
+
+
+def checked(connection) -> bool:
+    """Whether this request may use *connection* without a health check first.
+
+    With ``CONN_HEALTH_CHECKS``, Django checks a reused connection before the
+    first query of each request (``health_check_done`` is False until then).
+    """
+    return connection.health_check_done or not connection.health_check_enabled
+
+
+def check_reused(connection) -> str:
+    """Django's ``CONN_HEALTH_CHECKS`` check of a reused connection, done before
+    routing to it and bounded by the alias's ``connect_timeout``; "" or why not.
+
+    A connection broken by a server restart fails the check at once and is
+    closed, so the caller connects anew (and a failed connect marks the server
+    down). One to a hung server gets no answer: Django's own check would wait
+    forever, this one waits the connect timeout, as a new connection would,
+    then closes it and says so. Other backends get Django's own check.
+    """
+    seconds = connection.settings_dict.get("OPTIONS", {}).get("connect_timeout")
+    raw = connection.connection
+    if not seconds or not hasattr(raw, "pgconn"):
+        connection.close_if_health_check_failed()
+        return ""
+    answered = _select_1(raw, float(seconds))
+    connection.health_check_done = True
+    if answered is None:
+        connection.close()
+        return f"no answer to SELECT 1 within connect_timeout ({seconds} s)"
+    if not answered:
+        connection.close()
+    return ""
+
+
+def _select_1(raw, seconds: float) -> bool | None:
+    """Whether a psycopg 3 connection answers ``SELECT 1``; None if no answer in *seconds*.
+
+    libpq's asynchronous calls, so the wait has a bound (psycopg's own
+    ``execute()`` has none). The connection is idle between requests, and a
+    connection left waiting is closed by the caller.
+    """
+    from psycopg import Error, pq
+
+    pgconn, deadline = raw.pgconn, time.monotonic() + seconds
+    try:
+        with raw.lock:
+            pgconn.send_query(b"SELECT 1")
+            while pgconn.flush():  # 1 while part of the query is still unsent
+                if not _ready(pgconn.socket, deadline, write=True):
+                    return None
+            pgconn.consume_input()
+            while pgconn.is_busy():
+                if not _ready(pgconn.socket, deadline):
+                    return None
+                pgconn.consume_input()
+            ok = True
+            while (result := pgconn.get_result()) is not None:
+                ok = ok and result.status == pq.ExecStatus.TUPLES_OK
+            return ok
+    except Error:
+        return False
+
+
+def _ready(socket: int, deadline: float, *, write: bool = False) -> bool:
+    left = deadline - time.monotonic()
+    if left <= 0:
+        return False
+    waiting = [socket]
+    readable, writable, _ = (
+        select.select([], waiting, [], left) if write else select.select(waiting, [], [], left)
+    )
+    return bool(readable or writable)
 
 
 def is_connected(connection) -> bool:

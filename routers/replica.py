@@ -52,6 +52,7 @@ from .chain import first_answer, remembered
 from .explain import current_record, explain
 from .health import (
     PrimaryUnavailable,
+    checked,
     connections_here,
     health,
     lag_interval,
@@ -257,13 +258,13 @@ class PinningReplicaRouter(ReplicaRouter):
         ):
             primary = here.get(lane.primary)
             if lane.turns is None:  # no replicas: the primary is up; the next router's answer
-                if primary is not None and primary.connection is not None:
+                if primary is not None and primary.connection is not None and checked(primary):
                     return lane.reads_from
             elif primary is None or not in_atomic_block(primary):
                 alias = next(lane.turns)
                 replica = here.get(alias)
                 if alias == lane.primary or (
-                    replica is not None and replica.connection is not None
+                    replica is not None and replica.connection is not None and checked(replica)
                 ):
                     return alias
                 return self.pick_replica(lane.primary, first=alias)

@@ -7,7 +7,12 @@ import pytest
 from django.core import checks
 from django.test import override_settings
 
-from project.databases import SQLITE_PATH_HINT, database_settings
+from project.databases import (
+    SQLITE_PATH_HINT,
+    database_from_url,
+    database_settings,
+    reuse_connections,
+)
 from project.variables import Variables
 from routers.app_label import check_app_label_routing
 from tests.subprocess_env import database_env, manage
@@ -217,17 +222,37 @@ def test_a_variable_that_can_be_used_is_read_without_a_problem(monkeypatch, read
     assert variables.problems == []
 
 
+def test_a_whole_number_below_its_minimum_is_a_problem(monkeypatch):
+    monkeypatch.setenv("DATABASE_CONN_MAX_AGE", "-1")
+    variables = Variables(environ.Env())
+    assert variables.whole_seconds("DATABASE_CONN_MAX_AGE", default=300, minimum=0) == 300
+    [problem] = variables.problems
+    assert problem.message == "DATABASE_CONN_MAX_AGE='-1' is less than 0."
+
+
+def test_postgres_aliases_reuse_their_connections_and_sqlite_ones_are_left_alone():
+    databases = {
+        "pg": database_from_url("postgres://app:pw@db:5432/multidb", option="x"),
+        "lite": database_from_url("sqlite:////tmp/x.sqlite3", option="x"),
+    }
+    reuse_connections(databases, max_age=300)
+    assert databases["pg"]["CONN_MAX_AGE"] == 300
+    assert databases["pg"]["CONN_HEALTH_CHECKS"] is True
+    assert "CONN_HEALTH_CHECKS" not in databases["lite"]
+
+
 def test_manage_py_check_names_every_bad_variable_at_once(tmp_path):
     """Not a bare ValueError from settings: one project.E002 per variable, with a hint."""
     bad = {
         "MULTIDB_REPLICA_COOLDOWN_SECONDS": "abc",
         "MULTIDB_PINNING_SECONDS": "1.5",
         "DJANGO_LOG_LEVEL": "LOUD",
+        "DATABASE_CONN_MAX_AGE": "five minutes",
     }
     result = manage("check", env=database_env(tmp_path) | bad)
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert result.stderr.count("project.E002") == 3
+    assert result.stderr.count("project.E002") == 4
     for variable, value in bad.items():
         assert f"{variable}: (project.E002) {variable}={value!r}" in result.stderr
 
