@@ -65,7 +65,7 @@ lint: install-dev
 # The cost of a lag-aware read decision, on the real topology (bench/lag_check.py).
 bench-lag: install-dev
 	$(BIN)/python -m pip install -q -r bench/requirements.txt
-	PG_TOPOLOGY_DIR=/tmp/multidb-pg-lag PG_TOPOLOGY_PORT=55532 $(TOPOLOGY) run -- \
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-lag PG_TOPOLOGY_PORT=22482 $(TOPOLOGY) run -- \
 	  $(BIN)/python bench/lag_check.py
 
 bench: install-dev
@@ -74,14 +74,14 @@ bench: install-dev
 
 # Read-your-writes under load on its own throwaway PostgreSQL topology.
 bench-pinning: install
-	PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=55472 \
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=22462 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/pinning.py $(BENCH_ARGS)
 
 # The replica, blog_db, shop_db and default stopped or hung under live traffic
 # (orders included) through gunicorn, on its own throwaway PostgreSQL topology
 # (bench/README.md, "Reliability drill").
 bench-drill: install
-	PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=55492 \
+	PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=22442 \
 	  $(TOPOLOGY) run -- $(BIN)/python bench/drill.py $(BENCH_ARGS)
 
 # The analytics warehouse at 10k and 100k orders: the top-products report from the

@@ -3,7 +3,7 @@
 Run on a throwaway copy of the real PostgreSQL topology::
 
     make bench-drill
-    PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=55492 \\
+    PG_TOPOLOGY_DIR=/tmp/multidb-pg-drill PG_TOPOLOGY_PORT=22442 \\
       .venv/bin/python scripts/pg_topology.py run -- .venv/bin/python bench/drill.py
 
 The drill migrates and seeds the topology, starts gunicorn on 127.0.0.1

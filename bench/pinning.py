@@ -3,7 +3,7 @@
 Run on the real PostgreSQL topology (a primary and its streaming standby)::
 
     make bench-pinning
-    PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=55472 \\
+    PG_TOPOLOGY_DIR=/tmp/multidb-pg-bench PG_TOPOLOGY_PORT=22462 \\
       .venv/bin/python scripts/pg_topology.py run -- .venv/bin/python bench/pinning.py
 
 One worker process per routing mode (``bench.pinning_worker``) runs the same

@@ -21,6 +21,13 @@ Three ways a replica fails, and what this module does about each:
   whose lag exceeds ``MULTIDB_MAX_REPLICA_LAG`` (seconds, or
   ``{"seconds": 5, "bytes": 16 * 2**20}``) takes no reads until it catches up.
 
+A connection kept across requests (``CONN_MAX_AGE`` with
+``CONN_HEALTH_CHECKS``) is checked here before a request is routed to it, not
+by Django at the first query (``check_reused()``): one broken by a server
+restart is replaced, and a failed connect marks the server down as above; one
+whose server no longer answers is given up after the connect timeout, where
+Django's own check would wait for ever, and the server is marked down.
+
 Lag is measured in bytes (the primary's ``pg_current_wal_lsn()`` minus the
 standby's ``pg_last_wal_replay_lsn()``) and in seconds
 (``now() - pg_last_xact_replay_timestamp()``), with one correction: a standby
@@ -71,14 +78,16 @@ __all__ = [
     "Health",
     "PrimaryUnavailable",
     "check_health_settings",
+    "check_reused",
+    "checked",
     "connection_failure",
+    "connections_here",
     "cooldown_seconds",
     "health",
     "lag_interval",
     "max_lag",
-    "connections_here",
-    "reread_opened",
     "opened",
+    "reread_opened",
 ]
 
 logger = logging.getLogger("routers.health")
