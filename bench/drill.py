@@ -33,7 +33,6 @@ end, also after an error.
 import argparse
 import json
 import os
-import platform
 import signal
 import socket
 import subprocess
@@ -41,7 +40,6 @@ import sys
 import tempfile
 import time
 from dataclasses import asdict
-from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root
@@ -50,7 +48,7 @@ from bench import drill_outages
 from bench.drill_load import READ_PATHS, Load
 from bench.drill_report import Phase, by_page, report
 from bench.drill_users import PASSWORD
-from bench.processes import run_module, topology_missing
+from bench.processes import gunicorn_machine, run_module, topology_missing
 from tests.postgres import servers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -129,12 +127,7 @@ def main() -> int:
         return 2
 
     started = time.monotonic()
-    print(
-        f"Python {platform.python_version()}, Django {version('django')}, "
-        f"gunicorn {version('gunicorn')}, psycopg {version('psycopg')}, "
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
-        flush=True,
-    )
+    print(gunicorn_machine(), flush=True)
     port = free_port()
     env = drill_env(port)
     shop_before = prepare_databases(env, members=args.members)

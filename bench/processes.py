@@ -121,3 +121,15 @@ def postgres_machine(alias: str) -> str:
         f"psycopg {version('psycopg')}, PostgreSQL {server} (fsync {fsync}), "
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
     )
+
+
+def gunicorn_machine() -> str:
+    """The first line of a benchmark that runs gunicorn: versions and the CPUs."""
+    import platform
+    from importlib.metadata import version
+
+    return (
+        f"Python {platform.python_version()}, Django {version('django')}, "
+        f"gunicorn {version('gunicorn')}, psycopg {version('psycopg')}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs"
+    )

@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -44,7 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project r
 
 from bench.drill import free_port, start_gunicorn, stop_gunicorn, wait_until_serving
 from bench.drill_load import WRITE_PATH, Load
-from bench.processes import topology_missing
+from bench.processes import gunicorn_machine, topology_missing
 from bench.table import format_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,12 +75,7 @@ def main() -> int:
         return 2
 
     started = time.monotonic()
-    print(
-        f"Python {sys.version.split()[0]}, Django {version('django')}, "
-        f"gunicorn {version('gunicorn')}, psycopg {version('psycopg')}, "
-        f"{os.uname().sysname} {os.uname().machine}, {os.cpu_count()} CPUs",
-        flush=True,
-    )
+    print(gunicorn_machine(), flush=True)
     builds = [
         Build("single-db, reuse", site_env(SINGLE_SETTINGS, MAX_AGE, single=True)),
         Build("multi-db, no reuse", site_env("project.settings", "0")),

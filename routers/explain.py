@@ -61,14 +61,12 @@ def captured() -> Iterator[dict[str, str]]:
     remembered.
     """
     outer = _decisions.get()
-    decisions: dict[str, str] = {}
-    token = _decisions.set(decisions)
-    try:
-        yield decisions
-    finally:
-        _decisions.reset(token)
-        if outer is not None:
-            outer.update(decisions)
+    with recording() as decisions:
+        try:
+            yield decisions
+        finally:
+            if outer is not None:
+                outer.update(decisions)
 
 
 def replay(reasons: dict[str, str]) -> None:

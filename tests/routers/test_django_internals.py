@@ -12,8 +12,10 @@ shard hints with ``QuerySet._add_hints`` and reads them from ``_hints``;
 ``loaddata`` does; ``shard_freeze`` adds a permanent execute wrapper too.
 ``health.connections_here`` asks ``asyncio._get_running_loop()``, the
 non-raising form of ``get_running_loop()``, and relies on Django keeping one
-wrapper per alias and sync thread. If a Django upgrade renames or changes any
-of them, these tests fail and say which.
+wrapper per alias and sync thread; ``health.checked`` and
+``health.check_reused`` read and set ``health_check_enabled`` and
+``health_check_done``, Django's ``CONN_HEALTH_CHECKS`` state. If a Django
+upgrade renames or changes any of them, these tests fail and say which.
 """
 
 from django.db import connection, connections, router, transaction
@@ -139,3 +141,30 @@ class OneWrapperPerThread(TransactionTestCase):
         connections["default"].close()
         connections["default"].ensure_connection()
         assert opened("default") is connections["default"]
+
+
+class HealthCheckBookkeeping(TransactionTestCase):
+    """health.checked and check_reused read and set Django's CONN_HEALTH_CHECKS state."""
+
+    databases = {"default"}
+
+    def test_a_new_request_resets_the_check_of_a_kept_connection(self):
+        from routers.health import checked
+
+        wrapper = connections["default"]
+        wrapper.ensure_connection()
+        assert wrapper.health_check_enabled is wrapper.settings_dict["CONN_HEALTH_CHECKS"]
+        wrapper.close_if_unusable_or_obsolete()  # what request_started runs
+        assert wrapper.health_check_done is False
+        assert checked(wrapper) is not wrapper.health_check_enabled
+
+    def test_close_if_health_check_failed_marks_the_check_done(self):
+        wrapper = connections["default"]
+        wrapper.ensure_connection()
+        wrapper.close_if_unusable_or_obsolete()
+        wrapper.health_check_enabled = True
+        try:
+            wrapper.close_if_health_check_failed()
+            assert wrapper.health_check_done is True
+        finally:
+            wrapper.health_check_enabled = wrapper.settings_dict["CONN_HEALTH_CHECKS"]
