@@ -467,11 +467,25 @@ class Health:
                 except Exception:  # e.g. database access blocked in a test run
                     logger.debug("lag measurement of %s skipped", replica, exc_info=True)
             for alias in {alias for pair in pairs for alias in pair}:
-                # What Django runs at the end of each request (undocumented):
-                # this thread has no requests, so it drops broken connections itself.
-                connections[alias].close_if_unusable_or_obsolete()
+                self.tidy(alias)
             self.recover()
             time.sleep(max(lag_interval(), 0.05))
+
+    def tidy(self, alias: str) -> None:
+        """Between two rounds of the monitor, what a request's start does to a connection.
+
+        This thread has no requests: it drops a broken or expired connection
+        itself (``close_if_unusable_or_obsolete()``, undocumented, what Django
+        runs around each request) and checks a kept one with a bound
+        (``check_reused()``), so the next measurement never waits on a server
+        that stopped answering.
+        """
+        connection = connections[alias]
+        connection.close_if_unusable_or_obsolete()
+        if is_connected(connection) and not checked(connection):
+            silent = check_reused(connection)
+            if silent:
+                self.mark_down(alias, silent)
 
     def recover(self) -> None:
         """Try each database whose cooldown is over once (the monitor does, off the request path).

@@ -102,3 +102,18 @@ def test_a_reused_connection_to_a_hung_backend_is_given_up_after_the_connect_tim
     assert reason.startswith("replica not answering: no answer to SELECT 1 within connect_timeout")
     assert health.error("replica").startswith("no answer to SELECT 1")
     assert connections["replica"].connection is None  # given up, never handed out
+
+
+def test_the_monitor_gives_up_its_own_connection_to_a_hung_backend(topology):  # noqa: F811
+    """health.tidy(), between two lag measurements: the same bounded check as a request's."""
+    health.measure("replica", "default")  # this thread's connections, as the monitor's
+    pid = backend_pid("replica")
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        health.tidy("replica")
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGCONT)
+    assert health.is_down("replica")
+    assert health.error("replica").startswith("no answer to SELECT 1")
+    assert connections["replica"].connection is None
