@@ -26,7 +26,7 @@ When a primary is down, ``db_for_write`` fails fast with ``PrimaryUnavailable``
 for the cooldown; after it, the next write tries the primary again, so writes
 work again without a restart once it is back.
 
-Copy with: ``health.py``.
+Copy with: ``health.py``, ``thread_connections.py``.
 """
 
 from django.conf import settings

@@ -30,7 +30,7 @@ serves is ``replica.PinningReplicaRouter``. Listed below
 request could read a replica that hasn't got it yet: ``routers.E030``.
 
 Copy with: ``chain.py``, ``explain.py``, ``health.py``, ``pinning.py``, ``replica.py``,
-``replica_sets.py``.
+``replica_sets.py``, ``thread_connections.py``.
 """
 
 from contextlib import contextmanager

@@ -34,7 +34,8 @@ is in a transaction, when this request wrote to it, or while no replica has
 replayed the client's last write (``pinning.py``). Reasons are recorded with
 ``explain.py``.
 
-Copy with: ``chain.py``, ``explain.py``, ``health.py``, ``pinning.py``, ``replica_sets.py``.
+Copy with: ``chain.py``, ``explain.py``, ``health.py``, ``pinning.py``, ``replica_sets.py``,
+``thread_connections.py``.
 """
 
 import warnings
@@ -50,14 +51,7 @@ from django.utils.module_loading import import_string
 from . import pinning  # noqa: F401  (multidb.pinning is reachable as an attribute)
 from .chain import first_answer, remembered
 from .explain import current_record, explain
-from .health import (
-    PrimaryUnavailable,
-    checked,
-    connections_here,
-    health,
-    lag_interval,
-    max_lag,
-)
+from .health import PrimaryUnavailable, health, lag_interval, max_lag
 from .pinning import (
     current_scope,
     db_write,  # noqa: F401  (multidb re-exports it too)
@@ -76,6 +70,7 @@ from .replica_sets import (
     rotation,
     test_mirror_of,
 )
+from .thread_connections import checked, connections_here
 
 __all__ = [
     "DEFAULT_DB_ALIAS",

@@ -32,7 +32,7 @@ again, for up to ``timeout`` seconds, outside a transaction on the shard.
 A write to any other logical shard pays one primary-key look-up in the
 empty or tiny ``sharding_freeze``.
 
-Copy with: ``health.py``, ``shard_ids.py``, ``shard_map.py``.
+Copy with: ``health.py``, ``shard_ids.py``, ``shard_map.py``, ``thread_connections.py``.
 """
 
 import time

@@ -59,7 +59,7 @@ The command is ``management/commands/move_shard.py`` in this package: copy
 the ``management`` directory along to have it.
 
 Copy with: ``health.py``, ``row_copy.py``, ``shard_freeze.py``, ``shard_ids.py``,
-``shard_map.py``, ``shard_move_plan.py``.
+``shard_map.py``, ``shard_move_plan.py``, ``thread_connections.py``.
 """
 
 import logging

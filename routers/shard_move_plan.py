@@ -10,7 +10,7 @@ physical shard, read from their ids), says what a move would copy
 (``plan_move``) and starts one (``start_move``).
 
 Copy with: ``health.py``, ``row_copy.py``, ``shard_freeze.py``, ``shard_ids.py``,
-``shard_map.py``.
+``shard_map.py``, ``thread_connections.py``.
 """
 
 import json

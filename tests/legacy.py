@@ -22,7 +22,7 @@ import pytest
 from django.db import connections
 
 from apps.legacy import schema
-from routers.health import reread_opened
+from routers.thread_connections import reread_opened
 
 LEGACY = ["legacy", "legacy_owner"]
 # The owner's database before any test database exists (conftest.py imports

@@ -8,7 +8,8 @@ from contextlib import contextmanager
 import pytest
 from django.db import connections
 
-from routers.health import health, reread_opened
+from routers.health import health
+from routers.thread_connections import reread_opened
 
 # Nothing can be opened here (SQLite never creates directories), and nothing
 # listens on port 1: either way the connection attempt fails at once.

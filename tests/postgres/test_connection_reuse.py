@@ -3,7 +3,7 @@
 ``DATABASE_CONN_MAX_AGE`` keeps each PostgreSQL connection open across
 requests, and ``routers.health`` runs Django's ``CONN_HEALTH_CHECKS`` check
 itself, before routing to a reused connection, with the connect timeout as
-its bound (``health.check_reused``). Django's test client doesn't run
+its bound (``thread_connections.check_reused``). Django's test client doesn't run
 ``close_old_connections`` around its requests, so each test calls it where a
 new request would start.
 """

@@ -191,7 +191,7 @@ def test_pinning_detects_the_writes_of_a_scope_on_the_connection(project):
 
 
 def test_health_marks_a_database_that_cant_be_opened_down(project):
-    assert project.copy("health") == ["apps", "health"]
+    assert project.copy("health") == ["apps", "health", "thread_connections"]
     project.database("default")
     project.database("broken", name="no-such-directory/broken.sqlite3")
     project.write()
@@ -212,6 +212,7 @@ def test_health_marks_a_database_that_cant_be_opened_down(project):
 def test_replica_router_reads_the_replica_and_writes_the_primary(project):
     assert project.copy("replica") == [
         "apps", "chain", "explain", "health", "pinning", "replica", "replica_sets",
+        "thread_connections",
     ]  # fmt: skip
     default, replica = with_replica_snapshot(project)
     project.write(**REPLICAS)
@@ -260,7 +261,7 @@ def test_middleware_sets_the_pin_cookie_and_honours_it(project):
     """One request cycle: a POST writes and pins; the same client reads its write back."""
     assert project.copy("middleware") == [
         "apps", "chain", "explain", "health", "middleware", "pinning", "replica",
-        "replica_sets",
+        "replica_sets", "thread_connections",
     ]  # fmt: skip
     default, replica = with_replica_snapshot(project)
     project.write(
@@ -306,7 +307,7 @@ urlpatterns = [path("add/", add)]
 
 
 def test_degraded_mode_answers_a_write_to_a_database_that_is_down_with_503(project):
-    assert project.copy("degraded") == ["apps", "degraded", "health"]
+    assert project.copy("degraded") == ["apps", "degraded", "health", "thread_connections"]
     project.database("default")
     project.database("broken", name="no-such-directory/broken.sqlite3")
     project.write(urls=DEGRADED_URLS, MIDDLEWARE=["dbkit.degraded.DegradedModeMiddleware"])

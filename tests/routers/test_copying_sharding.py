@@ -136,6 +136,7 @@ def test_a_logical_shard_moves_in_the_copy_with_its_command(project):
         "shard_map",
         "shard_move",
         "shard_move_plan",
+        "thread_connections",
     ]
     assert project.copy_commands() == ["move_shard"]
     project.database("default")

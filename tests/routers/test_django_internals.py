@@ -4,16 +4,16 @@
 ``replica.only_testcase_atomics`` reads ``connection.atomic_blocks`` and the
 ``_from_testcase`` mark TestCase puts on its own atomic blocks;
 ``pinning.add_permanent_wrapper`` inserts into ``connection.execute_wrappers``;
-``health.is_connected`` reads ``connection.connection``; the lag monitor calls
+``thread_connections.is_connected`` reads ``connection.connection``; the lag monitor calls
 ``close_if_unusable_or_obsolete()``, and so do ``shard_queryset``'s workers;
 ``ReplicaRouter`` asks ``router.routers``; ``shard_queryset`` passes its
 shard hints with ``QuerySet._add_hints`` and reads them from ``_hints``;
 ``row_copy.insert_raw`` saves rows with ``QuerySet._insert(raw=True)``, as
 ``loaddata`` does; ``shard_freeze`` adds a permanent execute wrapper too.
-``health.connections_here`` asks ``asyncio._get_running_loop()``, the
+``thread_connections.connections_here`` asks ``asyncio._get_running_loop()``, the
 non-raising form of ``get_running_loop()``, and relies on Django keeping one
-wrapper per alias and sync thread; ``health.checked`` and
-``health.check_reused`` read and set ``health_check_enabled`` and
+wrapper per alias and sync thread; ``thread_connections.checked``
+and ``check_reused`` read and set ``health_check_enabled`` and
 ``health_check_done``, Django's ``CONN_HEALTH_CHECKS`` state. If a Django
 upgrade renames or changes any of them, these tests fail and say which.
 """
@@ -21,11 +21,11 @@ upgrade renames or changes any of them, these tests fail and say which.
 from django.db import connection, connections, router, transaction
 from django.test import TestCase, TransactionTestCase
 
-from routers.health import is_connected
 from routers.pinning import in_atomic_block
 from routers.replica import only_testcase_atomics
 from routers.row_copy import insert_raw
 from routers.shard_freeze import _refusals
+from routers.thread_connections import is_connected
 
 
 class InsideTestCase(TestCase):
@@ -122,10 +122,10 @@ class OneWrapperPerThread(TransactionTestCase):
     databases = {"default"}
 
     def test_asyncios_running_loop_helper_answers_none_in_a_sync_thread(self):
-        """health._running_loop: None here, the loop inside a coroutine."""
+        """thread_connections._running_loop: None here, the loop inside a coroutine."""
         import asyncio
 
-        from routers.health import _running_loop
+        from routers.thread_connections import _running_loop
 
         assert _running_loop() is None
 
@@ -135,8 +135,8 @@ class OneWrapperPerThread(TransactionTestCase):
         assert asyncio.run(inside())
 
     def test_connections_keeps_one_wrapper_per_alias_in_a_sync_thread(self):
-        """health.opened: the wrapper that connected is the one connections[] returns later."""
-        from routers.health import opened
+        """opened(): the wrapper that connected is the one connections[] returns later."""
+        from routers.thread_connections import opened
 
         connections["default"].close()
         connections["default"].ensure_connection()
@@ -144,12 +144,12 @@ class OneWrapperPerThread(TransactionTestCase):
 
 
 class HealthCheckBookkeeping(TransactionTestCase):
-    """health.checked and check_reused read and set Django's CONN_HEALTH_CHECKS state."""
+    """checked() and check_reused() read and set Django's CONN_HEALTH_CHECKS state."""
 
     databases = {"default"}
 
     def test_a_new_request_resets_the_check_of_a_kept_connection(self):
-        from routers.health import checked
+        from routers.thread_connections import checked
 
         wrapper = connections["default"]
         wrapper.ensure_connection()

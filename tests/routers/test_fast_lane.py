@@ -19,9 +19,10 @@ from apps.blog.models import Post
 from apps.legacy.models import Item as LegacyItem
 from routers import reason_for, recording, use_primary_db
 from routers.chain import first_answer, remembered
-from routers.health import connections_here, health, opened
+from routers.health import health
 from routers.replica import PinningReplicaRouter, _lanes
 from routers.sharding import is_sharded
+from routers.thread_connections import connections_here, opened
 
 User = get_user_model()
 DATABASES = [
