@@ -1,5 +1,7 @@
 from dataclasses import asdict
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
@@ -115,3 +117,21 @@ def health_json(request):
     rows = database_health(details=staff)
     summary = health_summary(rows=rows, details=staff)
     return JsonResponse({**summary, "databases": [asdict(row) for row in rows]})
+
+
+def bad_request(request, exception):
+    """handler400: Django's page, saying why when the reason is the request's size.
+
+    Django's own 400 view shows nothing of the exception, rightly for most of
+    them; a body over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` or a form with more
+    fields than ``DATA_UPLOAD_MAX_NUMBER_FIELDS`` is the user's to fix, so the
+    page says so.
+    """
+    if isinstance(exception, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 2**20
+        reason = f"What you sent is too large: at most {megabytes:.1f} MB is accepted."
+    elif isinstance(exception, (TooManyFieldsSent, TooManyFilesSent)):
+        reason = "What you sent has too many fields."
+    else:
+        reason = ""
+    return render(request, "400.html", {"reason": reason}, status=400)

@@ -123,3 +123,20 @@ def test_comment_by_logged_in_user_is_saved_and_anonymous_comment_redirects_to_l
     response = logged_in_client.post(post.get_absolute_url(), {"body": "First!"})
     assert response.status_code == 302
     assert list(post.comments.values_list("body", "author_id")) == [("First!", user.pk)]
+
+
+def test_pagination_keeps_the_filters(client):
+    """The "Older →" link on a tag's page stays on that tag, at the same page size."""
+    make_posts(5)
+    tag = Post.tags.through.objects.first().tag
+    response = client.get(reverse("blog:post_list"), {"tag": tag.slug, "per_page": 2})
+    assert f'href="?tag={tag.slug}&amp;per_page=2&amp;page=2">Older' in response.text
+    page_two = client.get(reverse("blog:post_list"), {"tag": tag.slug, "per_page": 2, "page": 2})
+    assert f'href="?tag={tag.slug}&amp;per_page=2&amp;page=1">← Newer' in page_two.text
+
+
+def test_a_filter_that_matches_nothing_says_so_rather_than_no_posts_yet(client):
+    make_posts(2)
+    response = client.get(reverse("blog:post_list"), {"author": "nobody"})
+    assert "No posts match these filters." in response.text
+    assert "No posts yet" not in response.text

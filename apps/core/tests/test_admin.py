@@ -66,3 +66,17 @@ def test_every_registered_model_admin_checks_its_selection():
         if not isinstance(admin.site.get_model_admin(model), CheckedSelectionMixin)
     ]
     assert unchecked == []
+
+
+def test_the_admin_is_branded_for_the_demo(client):
+    response = client.get("/admin/login/")
+    assert "Multi-database demo administration" in response.text
+    assert "Django administration" not in response.text
+
+
+def test_favicon_ico_leads_to_the_icon(client):
+    response = client.get("/favicon.ico", follow=False)
+    assert response.status_code == 301
+    assert response["Location"].endswith("core/favicon.svg")
+    page = client.get("/accounts/login/")  # every page extends base.html
+    assert 'rel="icon" href="/static/core/favicon.svg"' in page.text

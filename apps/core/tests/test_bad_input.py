@@ -138,3 +138,20 @@ def test_under_asgi_a_nul_is_a_400_too():
     """The middleware is async-capable: the same answer without a thread hop."""
     response = async_to_sync(AsyncClient().get)("/blog/?author=%00")
     assert_refused(response, "query string")
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_a_body_too_large_is_a_400_that_says_so(client):
+    """Over DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB): not "couldn't be understood", but too large."""
+    response = client.post("/read-your-writes/", {"text": "x" * (3 * 2**20)})
+    assert response.status_code == 400
+    assert "What you sent is too large: at most 2.5 MB is accepted." in response.text
+    assert note_rows() == 0
+
+
+@pytest.mark.django_db(databases=ALL)
+def test_a_page_for_staff_says_it_is_for_staff(client):
+    client.force_login(UserFactory(username="visitor"))
+    response = client.get("/lag-lab/")
+    assert response.status_code == 403
+    assert "The lag lab pauses replication: staff only." in response.text
