@@ -232,7 +232,9 @@ LAG_LAB_SUPERUSER_URL = env.str("DATABASE_URL_REPLICA_SUPERUSER", default="")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # A 400 or 403 is logged as one line, not a traceback (apps/core/log_filters.py).
+    "filters": {"client_errors": {"()": "apps.core.log_filters.ClientErrorsWithoutTraceback"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
     "root": {
         "handlers": ["console"],
         "level": variables.log_level("DJANGO_LOG_LEVEL", default="INFO"),
