@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A wrong method gets a page naming the allowed ones, not an empty 405.
+    "apps.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 TEMPLATES = [

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.blog import selectors, services
 from apps.blog.forms import CommentForm, PostForm
@@ -13,6 +13,7 @@ from apps.core.paging import page_size_from
 DEFAULT_PAGE_SIZE = 10
 
 
+@require_safe
 def post_list(request):
     posts = selectors.post_list(
         tag_slug=request.GET.get("tag") or None,

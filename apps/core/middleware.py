@@ -14,11 +14,12 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.conf import settings
 from django.db import connections
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
+from django.shortcuts import render
 from django.template.loader import render_to_string
 
 from routers.explain import reason_for, recording
@@ -157,3 +158,51 @@ class RoutingTraceMiddleware:
         response.content = (content[:index] + panel + content[index:]).encode(response.charset)
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
+
+
+class MethodNotAllowedPageMiddleware:
+    """Give a bare 405 (``require_http_methods``, a class-based view's
+    ``http_method_not_allowed``) the site's page, naming the methods allowed.
+
+    Django answers a wrong method with an empty body, which a browser shows
+    as "This page isn't working". The status and the ``Allow`` header stay.
+    """
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.async_mode = iscoroutinefunction(get_response)
+        if self.async_mode:
+            markcoroutinefunction(self)
+
+    def __call__(self, request):
+        if self.async_mode:
+            return self.__acall__(request)
+        response = self.get_response(request)
+        return self._page(request, response) if _bare_405(response) else response
+
+    async def __acall__(self, request):
+        response = await self.get_response(request)
+        if not _bare_405(response):
+            return response
+        # The page reads the user, so the session: not from the event loop.
+        return await sync_to_async(self._page)(request, response)
+
+    @staticmethod
+    def _page(request, response):
+        allow = response.get("Allow", "")
+        allowed = [method.strip() for method in allow.split(",") if method.strip()]
+        context = {"method": request.method, "allowed": allowed}
+        page = render(request, "405.html", context, status=405)
+        page["Allow"] = allow
+        return page
+
+
+def _bare_405(response) -> bool:
+    return (
+        response.status_code == 405
+        and not getattr(response, "streaming", False)
+        and not response.content
+    )

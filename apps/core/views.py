@@ -77,6 +77,7 @@ DEMO_PAGES = [
 ]
 
 
+@require_safe
 def home(request):
     return render(
         request,

@@ -3,7 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.notes import selectors, services, standby
 from apps.notes.forms import NoteForm, ReplayActionForm
@@ -29,6 +29,7 @@ def read_your_writes(request):
     )
 
 
+@require_safe
 def note_detail(request, pk):
     with served_by(Note) as served:
         try:

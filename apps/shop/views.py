@@ -47,12 +47,14 @@ def product_detail(request, slug):
 
 
 @login_required
+@require_safe
 def order_list(request):
     orders = selectors.order_list(customer=request.user)
     return render(request, "shop/order_list.html", {"orders": orders})
 
 
 @login_required
+@require_safe
 def order_detail(request, pk):
     try:
         order = selectors.order_detail(customer=request.user, pk=pk)
