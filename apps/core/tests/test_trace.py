@@ -121,3 +121,20 @@ def test_home_page_counts_users_through_the_replica_connection(client):
     content = response.content.decode()
     assert 'Users in <span class="db">replica</span>: 4' in content
     assert "replica (no router call: .using() or a raw cursor)" in content
+
+
+def test_a_long_query_is_shortened_with_the_whole_of_it_one_click_away():
+    from django.template.loader import render_to_string
+
+    from apps.core.middleware import QueryTrace
+
+    trace = QueryTrace()
+    long_sql = "SELECT " + ", ".join(f"column_{n}" for n in range(120)) + " FROM somewhere"
+    trace.add("default", long_sql, 1.0)
+    trace.add("default", "SELECT 1", 1.0)
+    panel = render_to_string(
+        "core/trace_panel.html",
+        {"trace": trace, "summary": [], "total": 2, "truncated": False},
+    )
+    assert f"(all {len(long_sql)} characters)</summary><code>{long_sql}</code></details>" in panel
+    assert '<td class="sql"><code>SELECT 1</code></td>' in panel
