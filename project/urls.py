@@ -9,6 +9,8 @@ from apps.core import views as core_views
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
+    path("patterns/", core_views.pattern_list, name="pattern_list"),
+    path("patterns/<slug:slug>/", core_views.pattern_detail, name="pattern_detail"),
     path("health.json", core_views.health_json, name="health_json"),
     path("blog/", include("apps.blog.urls")),
     path("shop/", include("apps.shop.urls")),

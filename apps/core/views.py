@@ -2,12 +2,13 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from apps.activity.selectors import shard_overview
+from apps.core import patterns
 from apps.core.selectors import database_health, health_summary, replica_lag_report, row_counts
 from apps.core.topology import describe_databases
 
@@ -136,3 +137,21 @@ def bad_request(request, exception):
     else:
         reason = ""
     return render(request, "400.html", {"reason": reason}, status=400)
+
+
+@require_safe
+def pattern_list(request):
+    return render(request, "core/pattern_list.html", {"patterns": patterns.PATTERNS})
+
+
+@require_safe
+def pattern_detail(request, slug: str):
+    pattern = patterns.BY_SLUG.get(slug)
+    if pattern is None:
+        raise Http404("No such pattern.")
+    context = {
+        "pattern": pattern,
+        "sources": [(path, patterns.source_of(path)) for path in pattern.sources],
+        "tests": [(path, patterns.tests_in(path)) for path in pattern.tests],
+    }
+    return render(request, "core/pattern_detail.html", context)

@@ -1,0 +1,172 @@
+"""The pattern gallery's catalogue: each pattern, the code that does it and the test that proves it.
+
+Sources and tests are named, not copied: ``source_of()`` reads the code from
+its module when the page is served, and ``tests_in()`` lists the test
+functions of a file by parsing it, so neither can drift from what runs.
+"""
+
+import ast
+import inspect
+from dataclasses import dataclass, field
+from importlib import import_module
+from pathlib import Path
+
+from django.conf import settings
+
+
+@dataclass(frozen=True)
+class Pattern:
+    slug: str
+    title: str
+    problem: str
+    settings: str  # the settings it needs, as a Python snippet
+    sources: tuple[str, ...]  # dotted paths of the routers, services or selectors
+    tests: tuple[str, ...]  # test files, relative to the project root
+    readme: str  # the README section that explains it
+    live: tuple[tuple[str, str], ...] = field(default=())  # (label, URL name) of live pages
+
+
+PATTERNS = (
+    Pattern(
+        slug="app-label-routing",
+        title="App-label routing",
+        problem="Each app's tables live in one database: the blog in blog_db, the shop in "
+        "shop_db, accounts in default. Reads, writes and migrations of an app go there, "
+        "and nowhere else.",
+        settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
+        'DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}',
+        sources=("routers.app_label.AppLabelRouter",),
+        tests=("tests/routers/test_app_label.py",),
+        readme="The routers (routers/)",
+        live=(("The blog, from blog_db", "blog:post_list"), ("The shop", "shop:product_list")),
+    ),
+    Pattern(
+        slug="cross-database-relations",
+        title="Relations across databases",
+        problem="A post in blog_db has its author in default. Django can't join across "
+        "databases: the foreign key is kept without a database constraint, authors are "
+        "fetched for a whole page in one IN (...) query, and a lookup that would join "
+        "across databases fails when the queryset is built, naming both.",
+        settings='DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]',
+        sources=(
+            "routers.cross_database.CrossDatabaseQuerySet",
+            "routers.cross_database.find_crossing",
+        ),
+        tests=("tests/routers/test_cross_database.py",),
+        readme="Relations across databases",
+        live=(("The blog list: posts, then their authors", "blog:post_list"),),
+    ),
+    Pattern(
+        slug="read-write-splitting",
+        title="Read/write splitting and read your writes",
+        problem="Reads go to a replica, writes to the primary; a client that just wrote reads "
+        "the primary until a replica has replayed its write (a WAL position in a cookie).",
+        settings='DATABASE_ROUTERS = ["routers.replica.PinningReplicaRouter", ...]\n'
+        'REPLICA_DATABASES = {"default": ["replica"]}\n'
+        'MIDDLEWARE = [..., "routers.middleware.PinningRouterMiddleware", ...]',
+        sources=(
+            "routers.replica.PinningReplicaRouter",
+            "routers.middleware.PinningRouterMiddleware",
+        ),
+        tests=("tests/routers/test_pinning_requests.py", "tests/routers/test_replica.py"),
+        readme="Read/write splitting and read-your-writes",
+        live=(("Read your writes", "notes:read_your_writes"),),
+    ),
+    Pattern(
+        slug="failover",
+        title="Failover and degraded mode",
+        problem="A replica that is down, hung or lagging takes no reads; a primary that is "
+        'down turns writes into a 503 "temporarily read-only" page while reads continue; '
+        "a database with nothing to fail over to fails only the pages that need it.",
+        settings="MULTIDB_REPLICA_COOLDOWN_SECONDS = 30\nMULTIDB_MAX_REPLICA_LAG = 5",
+        sources=("routers.health.Health.usable", "routers.degraded.DegradedModeMiddleware"),
+        tests=("tests/postgres/test_failover.py",),
+        readme="Failover",
+        live=(("Health", "health"),),
+    ),
+    Pattern(
+        slug="analytics-warehouse",
+        title="An analytics warehouse fed by logical replication",
+        problem="Reports that join users, posts and orders run on a warehouse that copies the "
+        "three databases' tables, read through a role that can only read.",
+        settings='DATABASE_WAREHOUSE = {"APPS": ["analytics"], "READ": "analytics", '
+        '"WRITE": "analytics_owner"}',
+        sources=("routers.warehouse.WarehouseRouter",),
+        tests=("tests/postgres/test_warehouse.py",),
+        readme="The analytics warehouse",
+        live=(("Analytics", "analytics:index"),),
+    ),
+    Pattern(
+        slug="read-only-legacy",
+        title="A read-only database another system owns",
+        problem="The legacy stock system is read, never written: an ORM write routed there "
+        "raises before any SQL, and nothing is migrated there.",
+        settings='DATABASE_READ_ONLY = {"legacy": "legacy_owner"}',
+        sources=("routers.read_only.ReadOnlyRouter",),
+        tests=("tests/routers/test_read_only.py",),
+        readme="The legacy stock system: a database another system owns",
+        live=(("Legacy", "legacy:overview"),),
+    ),
+    Pattern(
+        slug="sharding",
+        title="Sharding one model across databases",
+        problem="Activity events are spread over two databases by user: 64 logical shards, "
+        "placed by a versioned map; a query names its key, or asks every shard at once.",
+        settings='DATABASE_SHARDING = {"SHARDS": ["shard_0", "shard_1"], '
+        '"MODELS": {"activity.Event": "user"}, "LOGICAL_SHARDS": 64}',
+        sources=("routers.sharding.ShardRouter",),
+        tests=("tests/routers/test_sharding.py", "tests/routers/test_across_shards.py"),
+        readme="Sharding: one model's rows spread over several databases",
+        live=(("Everyone's activity", "activity:everyone"),),
+    ),
+    Pattern(
+        slug="moving-data",
+        title="Moving a logical shard between databases",
+        problem="A logical shard moves to another database while its users keep writing: "
+        "copy, catch up, a short freeze, switch the map, delete the old rows.",
+        settings="manage.py move_shard N --to shard_1",
+        sources=("routers.shard_move.ShardMover",),
+        tests=("tests/routers/test_shard_move.py",),
+        readme="Moving data between databases",
+        live=(("Shards (staff)", "activity:shards"),),
+    ),
+)
+BY_SLUG = {pattern.slug: pattern for pattern in PATTERNS}
+
+
+def source_of(dotted_path: str) -> str:
+    """The source of the object at *dotted_path* (a class, a function, a method),
+    read from its module now."""
+    module_path, _, attributes = dotted_path.partition(".")
+    names = attributes.split(".")
+    while names:  # the longest importable prefix is the module
+        try:
+            found = import_module(f"{module_path}.{names[0]}")
+        except ModuleNotFoundError:
+            break
+        module_path, names = f"{module_path}.{names[0]}", names[1:]
+    found = import_module(module_path)
+    for name in names:
+        found = getattr(found, name)
+    return inspect.getsource(found)
+
+
+def tests_in(relative_path: str) -> list[str]:
+    """The test functions and test classes in *relative_path*, parsed from the file.
+
+    Empty where the file isn't installed (the Docker image leaves the tests out).
+    """
+    try:
+        tree = ast.parse((Path(settings.BASE_DIR) / relative_path).read_text())
+    except FileNotFoundError:
+        return []
+    return [node.name for node in tree.body if _is_test(node)]
+
+
+def _is_test(node) -> bool:
+    if isinstance(node, ast.FunctionDef):
+        return node.name.startswith("test_")
+    if isinstance(node, ast.ClassDef):
+        bases = [base.id if isinstance(base, ast.Name) else "" for base in node.bases]
+        return node.name.startswith("Test") or any(base.endswith("TestCase") for base in bases)
+    return False

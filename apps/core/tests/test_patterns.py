@@ -1,0 +1,50 @@
+"""The pattern gallery: every pattern's page shows its code as the module has it now."""
+
+import pytest
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+
+from apps.core import patterns
+from apps.core.patterns import PATTERNS, source_of
+
+pytestmark = pytest.mark.django_db(databases=["default", "replica"])
+
+
+def test_the_gallery_lists_every_pattern(client):
+    response = client.get("/patterns/")
+    assert response.status_code == 200
+    for pattern in PATTERNS:
+        assert f'href="/patterns/{pattern.slug}/"' in response.text
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda pattern: pattern.slug)
+def test_each_pattern_page_shows_its_live_source_and_its_tests(client, pattern):
+    response = client.get(f"/patterns/{pattern.slug}/")
+    assert response.status_code == 200
+    for path in pattern.sources:
+        first_line = source_of(path).splitlines()[0].strip()
+        assert first_line.startswith(("class ", "def ")), path
+        assert escape(first_line) in response.text
+    for path in pattern.tests:
+        names = patterns.tests_in(path)
+        assert names, f"{path} has no tests"
+        assert f"<code>{names[0]}</code>" in response.text
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda pattern: pattern.slug)
+def test_each_live_page_exists(pattern):
+    for _, name in pattern.live:
+        try:
+            reverse(name)
+        except NoReverseMatch:  # pragma: no cover - the assertion below says which
+            pytest.fail(f"{pattern.slug}: no URL named {name}")
+
+
+def test_a_method_s_source_is_that_method_alone():
+    source = source_of("routers.health.Health.usable")
+    assert source.lstrip().startswith("def usable(")
+    assert "def unavailable(" not in source
+
+
+def test_an_unknown_pattern_is_a_404(client):
+    assert client.get("/patterns/no-such-pattern/").status_code == 404
