@@ -154,4 +154,8 @@ def pattern_detail(request, slug: str):
         "sources": [(path, patterns.source_of(path)) for path in pattern.sources],
         "tests": [(path, patterns.tests_in(path)) for path in pattern.tests],
     }
+    experiment = patterns.EXPERIMENTS.get(slug)
+    if experiment is not None:
+        context["experiment"] = experiment(request.GET)
+        context["experiment_template"] = f"core/experiments/{slug}.html"
     return render(request, "core/pattern_detail.html", context)

@@ -48,3 +48,26 @@ def test_a_method_s_source_is_that_method_alone():
 
 def test_an_unknown_pattern_is_a_404(client):
     assert client.get("/patterns/no-such-pattern/").status_code == 404
+
+
+@pytest.mark.django_db(databases=["default", "replica", "blog_db"])
+def test_the_cross_database_join_is_refused_and_the_two_query_version_runs(client):
+    from apps.accounts.factories import UserFactory
+    from apps.blog.factories import PostFactory
+
+    author = UserFactory(username="writer")
+    PostFactory(author=author, title="Across two databases")
+    response = client.get("/patterns/cross-database-relations/", {"username": "writer", "run": "1"})
+    assert response.status_code == 200
+    text = response.text
+    assert 'data-testid="refused"' in text
+    assert "CrossDatabaseJoinError" in text and "blog_db" in text
+    assert f"{author.pk}" in text and "Across two databases" in text
+    assert '<span class="db">blog_db (app-label rule: blog → blog_db)</span>' in text
+    assert '<span class="db">replica (round-robin)</span>' in text
+
+
+def test_the_experiment_waits_for_its_button(client):
+    response = client.get("/patterns/cross-database-relations/")
+    assert 'value="alice"' in response.text
+    assert 'data-testid="refused"' not in response.text
