@@ -25,8 +25,9 @@ multipart request afterwards would get ``RawPostDataException``.
 
 import re
 
-from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.shortcuts import render
+
+from apps.core.middleware import SyncAndAsyncMiddleware
 
 # NUL, and the UTF-16 surrogates, which are never characters on their own.
 UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -45,17 +46,8 @@ def unstorable_input(request) -> str:
     return ""
 
 
-class BadInputMiddleware:
+class BadInputMiddleware(SyncAndAsyncMiddleware):
     """Answer 400 to a request whose input holds a character no database can store."""
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.async_mode:

@@ -99,8 +99,9 @@ def tracing():
         _current.reset(token)
 
 
-class RoutingTraceMiddleware:
-    """Record every query of the request and report it in headers and an HTML panel."""
+class SyncAndAsyncMiddleware:
+    """The middleware protocol for both stacks: ``__call__`` returns ``__acall__(request)``
+    (a coroutine) when the stack is async, so no request is switched between the two."""
 
     sync_capable = True
     async_capable = True
@@ -110,6 +111,10 @@ class RoutingTraceMiddleware:
         self.async_mode = iscoroutinefunction(get_response)
         if self.async_mode:
             markcoroutinefunction(self)
+
+
+class RoutingTraceMiddleware(SyncAndAsyncMiddleware):
+    """Record every query of the request and report it in headers and an HTML panel."""
 
     def __call__(self, request):
         if self.async_mode:
@@ -160,22 +165,13 @@ class RoutingTraceMiddleware:
             response["Content-Length"] = str(len(response.content))
 
 
-class MethodNotAllowedPageMiddleware:
+class MethodNotAllowedPageMiddleware(SyncAndAsyncMiddleware):
     """Give a bare 405 (``require_http_methods``, a class-based view's
     ``http_method_not_allowed``) the site's page, naming the methods allowed.
 
     Django answers a wrong method with an empty body, which a browser shows
     as "This page isn't working". The status and the ``Allow`` header stay.
     """
-
-    sync_capable = True
-    async_capable = True
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-        self.async_mode = iscoroutinefunction(get_response)
-        if self.async_mode:
-            markcoroutinefunction(self)
 
     def __call__(self, request):
         if self.async_mode:
