@@ -24,6 +24,13 @@ class Pattern:
     tests: tuple[str, ...]  # test files, relative to the project root
     readme: str  # the README section that explains it
     live: tuple[tuple[str, str], ...] = field(default=())  # (label, URL name) of live pages
+    experiment: str = ""  # the module under apps.core.experiments with run(request)
+
+    def run_experiment(self, request) -> dict | None:
+        """What the pattern's live experiment shows for *request*, or None without one."""
+        if not self.experiment:
+            return None
+        return import_module(f"apps.core.experiments.{self.experiment}").run(request)
 
 
 PATTERNS = (
@@ -41,6 +48,18 @@ PATTERNS = (
         live=(("The blog, from blog_db", "blog:post_list"), ("The shop", "shop:product_list")),
     ),
     Pattern(
+        slug="per-database-migrations",
+        title="Migrations per database",
+        problem="Each database gets only its own apps' tables: allow_migrate() answers for "
+        "every app and alias, migrate_all runs migrate once per database, and "
+        "showmigrations on an alias lists what is applied there.",
+        settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
+        "manage.py migrate_all  # migrate --database ALIAS for every alias",
+        sources=("routers.app_label.AppLabelRouter.allow_migrate",),
+        tests=("tests/routers/test_app_label.py",),
+        readme="The routers (`routers/`)",
+    ),
+    Pattern(
         slug="cross-database-relations",
         title="Relations across databases",
         problem="A post in blog_db has its author in default. Django can't join across "
@@ -55,12 +74,24 @@ PATTERNS = (
         tests=("tests/routers/test_cross_database.py",),
         readme="Relations across databases",
         live=(("The blog list: posts, then their authors", "blog:post_list"),),
+        experiment="cross_database",
+    ),
+    Pattern(
+        slug="likes-across-databases",
+        title="Many-to-many and generic relations across databases",
+        problem="Users in default like posts in blog_db and products in shop_db. A "
+        "ManyToManyField or GenericForeignKey would join or look up in the wrong "
+        "database; content types must have one home.",
+        settings="# the experiment's helper will say",
+        sources=("routers.cross_database.CrossDatabaseQuerySet",),
+        tests=("tests/routers/test_cross_database.py",),
+        readme="Relations across databases",
     ),
     Pattern(
         slug="read-write-splitting",
-        title="Read/write splitting and read your writes",
-        problem="Reads go to a replica, writes to the primary; a client that just wrote reads "
-        "the primary until a replica has replayed its write (a WAL position in a cookie).",
+        title="Read/write splitting: round-robin and weights",
+        problem="Reads go to a primary's replicas in turn, or in proportion to their weights; "
+        "writes go to the primary.",
         settings='DATABASE_ROUTERS = ["routers.replica.PinningReplicaRouter", ...]\n'
         'REPLICA_DATABASES = {"default": ["replica"]}\n'
         'MIDDLEWARE = [..., "routers.middleware.PinningRouterMiddleware", ...]',
@@ -69,6 +100,19 @@ PATTERNS = (
             "routers.middleware.PinningRouterMiddleware",
         ),
         tests=("tests/routers/test_pinning_requests.py", "tests/routers/test_replica.py"),
+        readme="Read/write splitting and read-your-writes",
+        live=(("Read your writes", "notes:read_your_writes"),),
+    ),
+    Pattern(
+        slug="read-your-writes",
+        title="Read your writes, forcing the primary, and background work",
+        problem="A client that just wrote reads the primary until a replica has replayed its "
+        "write (a WAL position in a cookie); code can force the primary; work that runs "
+        "later carries the request's pins in a token.",
+        settings='MIDDLEWARE = [..., "routers.middleware.PinningRouterMiddleware", ...]\n'
+        'MULTIDB_PINNING_MODE = "lsn"',
+        sources=("routers.pinning.capture_pinning", "routers.pinning.restore_pinning"),
+        tests=("tests/routers/test_pinning_requests.py",),
         readme="Read/write splitting and read-your-writes",
         live=(("Read your writes", "notes:read_your_writes"),),
     ),
@@ -83,6 +127,18 @@ PATTERNS = (
         tests=("tests/postgres/test_failover.py",),
         readme="Failover",
         live=(("Health", "health"),),
+    ),
+    Pattern(
+        slug="replica-lag",
+        title="Replica lag: the pin and the lag limit",
+        problem="A replica behind the primary serves stale rows. Two separate mechanisms "
+        "protect readers: a client's pin keeps it on the primary until the replica has its "
+        "write, and a replica more than MULTIDB_MAX_REPLICA_LAG seconds behind takes no reads.",
+        settings="MULTIDB_MAX_REPLICA_LAG = 5",
+        sources=("routers.replica.PinningReplicaRouter._read_after",),
+        tests=("tests/routers/test_pinning_requests.py",),
+        readme="Read your writes, and the lag lab",
+        live=(("The lag lab (staff)", "notes:lag_lab"),),
     ),
     Pattern(
         slug="analytics-warehouse",
@@ -130,6 +186,16 @@ PATTERNS = (
         readme="Moving data between databases",
         live=(("Shards (staff)", "activity:shards"),),
     ),
+    Pattern(
+        slug="multi-database-testing",
+        title="Testing with several databases",
+        problem="Tests declare the databases they touch, replicas read their primary's test "
+        "database, and what only real servers can answer runs against real servers.",
+        settings='DATABASES["replica"]["TEST"] = {"MIRROR": "default"}',
+        sources=("tests.replication.wait_for_replay",),
+        tests=("tests/postgres/test_topology.py",),
+        readme="Tests",
+    ),
 )
 BY_SLUG = {pattern.slug: pattern for pattern in PATTERNS}
 
@@ -170,43 +236,3 @@ def _is_test(node) -> bool:
         bases = [base.id if isinstance(base, ast.Name) else "" for base in node.bases]
         return node.name.startswith("Test") or any(base.endswith("TestCase") for base in bases)
     return False
-
-
-# --- Live experiments, run on a pattern's own page (GET: they only read) ----------
-
-
-def cross_database_join(params) -> dict:
-    """The join Django can't do across databases, and the two queries that replace it."""
-    from django.contrib.auth import get_user_model
-
-    from apps.blog.models import Post
-    from routers import CrossDatabaseJoinError, recording
-
-    username = params.get("username", "").strip()[:150]
-    if not params.get("run") or not username:
-        return {"username": username or "alice", "ran": False}
-    try:
-        Post.objects.filter(author__username=username)
-        refused = ""
-    except CrossDatabaseJoinError as error:  # raised as the queryset is built: no SQL ran
-        refused = str(error)
-    with recording() as decided:  # which database each step read, and why
-        users = get_user_model().objects.filter(username=username)
-        ids_from = users.db  # the router's choice, made once and kept for the query
-        ids = list(users.using(ids_from).values_list("pk", flat=True))
-        posts = Post.objects.filter(author_id__in=ids).order_by("-created_at")
-        posts_from = posts.db
-        posts = list(posts.using(posts_from)[:10])
-    ids_from, posts_from = (f"{alias} ({decided[alias]})" for alias in (ids_from, posts_from))
-    return {
-        "username": username,
-        "ran": True,
-        "refused": refused,
-        "ids": ids,
-        "ids_from": ids_from,
-        "posts": posts,
-        "posts_from": posts_from,
-    }
-
-
-EXPERIMENTS = {"cross-database-relations": cross_database_join}

@@ -2,10 +2,10 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.activity.selectors import shard_overview
 from apps.core import patterns
@@ -144,7 +144,7 @@ def pattern_list(request):
     return render(request, "core/pattern_list.html", {"patterns": patterns.PATTERNS})
 
 
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])  # an experiment that writes is a POST
 def pattern_detail(request, slug: str):
     pattern = patterns.BY_SLUG.get(slug)
     if pattern is None:
@@ -154,8 +154,10 @@ def pattern_detail(request, slug: str):
         "sources": [(path, patterns.source_of(path)) for path in pattern.sources],
         "tests": [(path, patterns.tests_in(path)) for path in pattern.tests],
     }
-    experiment = patterns.EXPERIMENTS.get(slug)
-    if experiment is not None:
-        context["experiment"] = experiment(request.GET)
+    if pattern.experiment:
+        context["experiment"] = pattern.run_experiment(request)
         context["experiment_template"] = f"core/experiments/{slug}.html"
-    return render(request, "core/pattern_detail.html", context)
+    elif request.method == "POST":
+        return HttpResponseNotAllowed(["GET", "HEAD"])
+    status = context.get("experiment", {}).get("status", 200)
+    return render(request, "core/pattern_detail.html", context, status=status)

@@ -100,9 +100,9 @@ def test_home_page_lists_each_database_with_its_role_and_apps(client):
         ("replica", "replica of default"),
     ]:
         vendor = connections[alias].vendor
-        row = rf'class="db">{alias}</span></td><td>{vendor}</td><td>{role}</td>'
+        row = rf'data-db="{alias}">{alias}</span></td><td>{vendor}</td><td>{role}</td>'
         assert re.search(row, content)
-    assert re.search(r'class="db">blog_db</span>.*?<td>blog</td>', content, re.S)
+    assert re.search(r'data-db="blog_db">blog_db</span>.*?<td>blog</td>', content, re.S)
 
 
 @pytest.mark.django_db(transaction=True, databases=ALL)
@@ -119,7 +119,7 @@ def test_home_page_counts_users_through_the_replica_connection(client):
         response["X-DB-Queries"],
     )
     content = response.content.decode()
-    assert 'Users in <span class="db">replica</span>: 4' in content
+    assert 'Users in <span class="db" data-db="replica">replica</span>: 4' in content
     assert "replica (no router call: .using() or a raw cursor)" in content
 
 
