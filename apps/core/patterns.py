@@ -57,7 +57,7 @@ PATTERNS = (
         "manage.py migrate_all  # migrate --database ALIAS for every alias",
         sources=("routers.app_label.AppLabelRouter.allow_migrate",),
         tests=("tests/routers/test_app_label.py",),
-        readme="The routers (`routers/`)",
+        readme="The routers (routers/)",
     ),
     Pattern(
         slug="cross-database-relations",

@@ -8,7 +8,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
 from apps.activity.selectors import shard_overview
-from apps.core import patterns
+from apps.core import patterns, source
+from apps.core.highlight import highlighted
+from apps.core.readme import anchor, readme
 from apps.core.selectors import database_health, health_summary, replica_lag_report, row_counts
 from apps.core.topology import describe_databases
 
@@ -151,8 +153,10 @@ def pattern_detail(request, slug: str):
         raise Http404("No such pattern.")
     context = {
         "pattern": pattern,
-        "sources": [(path, patterns.source_of(path)) for path in pattern.sources],
+        "settings_snippet": highlighted(pattern.settings),
+        "sources": [(path, highlighted(patterns.source_of(path))) for path in pattern.sources],
         "tests": [(path, patterns.tests_in(path)) for path in pattern.tests],
+        "readme_anchor": anchor(pattern.readme),
     }
     if pattern.experiment:
         context["experiment"] = pattern.run_experiment(request)
@@ -161,3 +165,30 @@ def pattern_detail(request, slug: str):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     status = context.get("experiment", {}).get("status", 200)
     return render(request, "core/pattern_detail.html", context, status=status)
+
+
+@require_safe
+def readme_page(request):
+    found = readme()
+    if found is None:
+        raise Http404("The README isn't installed here.")
+    return render(request, "core/readme.html", {"readme": found})
+
+
+@require_safe
+def source_list(request):
+    found = source.modules()
+    rows = [
+        (name, path.read_text().count("\n"), source.first_line_of_docstring(path))
+        for name, path in found.items()
+    ]
+    return render(request, "core/source_list.html", {"modules": rows})
+
+
+@require_safe
+def source_detail(request, name: str):
+    path = source.modules().get(name)  # only routers/'s own modules, whatever name says
+    if path is None:
+        raise Http404("routers/ has no such module.")
+    context = {"name": name, "code": highlighted(path.read_text())}
+    return render(request, "core/source_detail.html", context)
