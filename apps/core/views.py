@@ -154,7 +154,10 @@ def pattern_detail(request, slug: str):
     context = {
         "pattern": pattern,
         "settings_snippet": highlighted(pattern.settings),
-        "sources": [(path, highlighted(patterns.source_of(path))) for path in pattern.sources],
+        "sources": [
+            (path, highlighted(patterns.source_of(path)), source.module_file(path))
+            for path in pattern.sources
+        ],
         "tests": [(path, patterns.tests_in(path)) for path in pattern.tests],
         "readme_anchor": anchor(pattern.readme),
     }

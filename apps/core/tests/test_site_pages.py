@@ -85,3 +85,8 @@ def test_each_colour_reads_on_its_tint(colour):
     )
     light, dark = sorted((_luminance(tint), _luminance(colour)), reverse=True)
     assert (light + 0.05) / (dark + 0.05) >= 4.5
+
+
+def test_a_pattern_s_router_source_links_its_whole_module(client):
+    text = client.get("/patterns/app-label-routing/").text
+    assert 'href="/source/app_label.py">routers/app_label.py</a>' in text
