@@ -123,10 +123,15 @@ PATTERNS = (
         'down turns writes into a 503 "temporarily read-only" page while reads continue; '
         "a database with nothing to fail over to fails only the pages that need it.",
         settings="MULTIDB_REPLICA_COOLDOWN_SECONDS = 30\nMULTIDB_MAX_REPLICA_LAG = 5",
-        sources=("routers.health.Health.usable", "routers.degraded.DegradedModeMiddleware"),
-        tests=("tests/postgres/test_failover.py",),
+        sources=(
+            "routers.health.Health.usable",
+            "routers.replica.ReplicaRouter.pick_replica",
+            "routers.degraded.DegradedModeMiddleware",
+        ),
+        tests=("tests/postgres/test_failover.py", "apps/core/tests/test_experiment_failover.py"),
         readme="Failover",
         live=(("Health", "health"),),
+        experiment="failover",
     ),
     Pattern(
         slug="replica-lag",
