@@ -54,13 +54,13 @@ MEANINGS = (
     (
         "round-robin",
         "replica",
-        "No pin, and the replica is within the lag limit: the read goes "
+        "No pin, and no lag past the limit is known: the read goes "
         "to the replica, which serves what it has replayed so far.",
     ),
     (
         "weighted",
         "replica",
-        "No pin, and the replica is within the lag limit: the read goes to a replica by weight.",
+        "No pin, and no lag past the limit is known: the read goes to a replica by weight.",
     ),
     ("primary down", "down", "The primary is marked down: reads fail over to a replica."),
     ("in transaction", "transaction", "The primary is inside a transaction: reads stay with it."),
