@@ -166,7 +166,10 @@ def fresh_commit() -> int | None:
 def lab_readings() -> dict:
     """What the lag lab shows under the standby's state: the lag, two readers, the step."""
     primary = router.db_for_write(Note)
-    replica = next(alias for alias, _ in replica_sets()[primary] if alias != primary)
+    members = replica_sets().get(primary, [])
+    replica = next((alias for alias, _ in members if alias != primary), None)
+    if replica is None:
+        return {}  # no replica of the notes' primary: nothing can lag
     lag = measure_lag(replica)
     scope = current_scope()
     pin = scope.pins.get(primary) if scope is not None else None

@@ -80,17 +80,22 @@ def run(request) -> dict:
 
 def _run_outage(request, alias: str, choices: dict) -> tuple[list[Step], str]:
     model = choices[alias]
-    other = choices["blog_db" if primary_of(alias) == "default" else "default"]
+    # A read kept in another primary: the databases that stay up stay usable.
+    others = [m for a, m in choices.items() if primary_of(a) != primary_of(alias)]
+    other = next((m for m in others if m is not model), model)
     # The lab's POST pins every read of the request to the primaries: set that
-    # aside, so each step is routed as an ordinary request's would be.
-    with pin_state_preserved(), pinning_scope():
+    # aside, and give each step a pinning scope of its own, so each is routed
+    # as an ordinary request's would be (a write doesn't pin the next read).
+    with pin_state_preserved(), unreachable_here(alias) as where:
         unpin_this_thread()
-        with unreachable_here(alias) as where:
-            if alias in replica_sets():  # writes notice first; reads then fail over
-                steps = [_write(request, model), _read(request, model)]
-            else:
-                steps = [_read(request, model), _write(request, model)]
-            steps.append(_read(request, other))
+        if alias in replica_sets():  # writes notice first; reads then fail over
+            order = [(_write, model), (_read, model)]
+        else:
+            order = [(_read, model), (_write, model)]
+        steps = []
+        for step, which in [*order, (_read, other)]:
+            with pinning_scope():
+                steps.append(step(request, which))
     return steps, where
 
 
