@@ -123,10 +123,19 @@ PATTERNS = (
         'down turns writes into a 503 "temporarily read-only" page while reads continue; '
         "a database with nothing to fail over to fails only the pages that need it.",
         settings="MULTIDB_REPLICA_COOLDOWN_SECONDS = 30\nMULTIDB_MAX_REPLICA_LAG = 5",
-        sources=("routers.health.Health.usable", "routers.degraded.DegradedModeMiddleware"),
-        tests=("tests/postgres/test_failover.py",),
+        sources=(
+            "routers.health.Health.usable",
+            "routers.replica.ReplicaRouter.pick_replica",
+            "routers.degraded.DegradedModeMiddleware",
+        ),
+        tests=(
+            "tests/postgres/test_failover.py",
+            "apps/core/tests/test_experiment_failover.py",
+            "tests/postgres/test_failover_lab.py",
+        ),
         readme="Failover",
         live=(("Health", "health"),),
+        experiment="failover",
     ),
     Pattern(
         slug="replica-lag",
@@ -134,11 +143,21 @@ PATTERNS = (
         problem="A replica behind the primary serves stale rows. Two separate mechanisms "
         "protect readers: a client's pin keeps it on the primary until the replica has its "
         "write, and a replica more than MULTIDB_MAX_REPLICA_LAG seconds behind takes no reads.",
-        settings="MULTIDB_MAX_REPLICA_LAG = 5",
-        sources=("routers.replica.PinningReplicaRouter._read_after",),
-        tests=("tests/routers/test_pinning_requests.py",),
+        settings='MULTIDB_MAX_REPLICA_LAG = 5  # seconds, or {"seconds": 5, "bytes": ...}\n'
+        "MULTIDB_REPLICA_LAG_INTERVAL = 1  # how often each process measures it",
+        sources=(
+            "routers.replica.PinningReplicaRouter._read_after",
+            "routers.health.Health.measure",
+            "routers.health.Health.lagging",
+        ),
+        tests=(
+            "tests/postgres/test_lag_lab.py",
+            "apps/core/tests/test_experiment_lag.py",
+            "tests/routers/test_pinning_requests.py",
+        ),
         readme="Read your writes, and the lag lab",
         live=(("The lag lab (staff)", "notes:lag_lab"),),
+        experiment="lag",
     ),
     Pattern(
         slug="analytics-warehouse",

@@ -13,4 +13,10 @@ class NoteForm(forms.Form):
 
 
 class ReplayActionForm(forms.Form):
-    action = forms.ChoiceField(choices=[("pause", "Pause replay"), ("resume", "Resume replay")])
+    action = forms.ChoiceField(
+        choices=[
+            ("pause", "Pause replay and write a note"),
+            ("write", "Write a note"),
+            ("resume", "Resume replay"),
+        ]
+    )

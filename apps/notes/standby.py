@@ -71,9 +71,22 @@ def superuser_session(url: str) -> Iterator[psycopg.Connection]:
         raise StandbyError(_describe(error, url=url)) from error
 
 
-def replay_pause(*, url: str) -> str:
-    """Pause WAL replay; return the pause state once it is "paused" (or after a short wait)."""
+def replay_pause(*, url: str, after: int | None = None) -> str:
+    """Pause WAL replay; return the pause state once it is "paused" (or after a short wait).
+
+    With *after* (a WAL position), wait first, as briefly, for replay to pass
+    it: the standby's lag in seconds then counts from that commit.
+    """
     with superuser_session(url) as session:
+        (state,) = session.execute("SELECT pg_get_wal_replay_pause_state()").fetchone()
+        deadline = time.monotonic() + PAUSE_WAIT_S
+        while after is not None and state == "not paused" and time.monotonic() < deadline:
+            (position,) = session.execute(
+                "SELECT pg_last_wal_replay_lsn() - '0/0'::pg_lsn"
+            ).fetchone()
+            if position is not None and int(position) >= after:
+                break
+            time.sleep(0.02)
         session.execute("SELECT pg_wal_replay_pause()")
         deadline = time.monotonic() + PAUSE_WAIT_S
         while True:

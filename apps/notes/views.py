@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
-from apps.notes import selectors, services, standby
+from apps.notes import lag_readers, selectors, services, standby
 from apps.notes.forms import NoteForm, ReplayActionForm
 from apps.notes.models import Note
 from apps.notes.served import served_by
@@ -55,7 +55,7 @@ def lag_lab(request):
     if request.method == "POST":
         form = ReplayActionForm(request.POST)
         if not form.is_valid():
-            messages.error(request, "Unknown action: use the Pause or Resume button.")
+            messages.error(request, "Unknown action: use the Pause, Write or Resume button.")
         else:
             _apply(request, form.cleaned_data["action"], url=url)
         return redirect("notes:lag_lab")
@@ -63,19 +63,30 @@ def lag_lab(request):
         status, problem = standby.replay_status(url=url), None
     except standby.StandbyError as error:
         status, problem = None, str(error)
-    return render(
-        request, "notes/lag_lab.html", {"enabled": True, "status": status, "problem": problem}
-    )
+    context = {"enabled": True, "status": status, "problem": problem}
+    if status is not None:
+        context.update(lag_readers.lab_readings())
+    return render(request, "notes/lag_lab.html", context)
 
 
 def _apply(request, action: str, *, url: str) -> None:
-    """Pause or resume replay, and say what happened in a message."""
+    """Pause or resume replay, or write a note, and say what happened in a message."""
     try:
         if action == "pause":
-            state = standby.replay_pause(url=url)
+            # A commit the standby replays just before the pause: its lag in
+            # seconds then counts from the pause, not from an older commit.
+            state = standby.replay_pause(url=url, after=lag_readers.fresh_commit())
             messages.success(request, f"Replay on the standby: {state}.")
+            _write_note(request, "written just after replay was paused")
+        elif action == "write":
+            _write_note(request, "written by the lag lab")
         else:
             standby.replay_resume(url=url)
             messages.success(request, "Replay resumed: the standby is catching up.")
     except standby.StandbyError as error:
         messages.error(request, f"Couldn't {action} replay: {error}")
+
+
+def _write_note(request, what: str) -> None:
+    note = services.note_create(text=f"Lag lab: {what}", author=request.user)
+    messages.success(request, f"Note #{note.pk} {what}: your browser is pinned to its position.")

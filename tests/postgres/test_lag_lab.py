@@ -1,12 +1,16 @@
-"""The lag lab on the real topology: pause replay, and watch pinning keep a writer consistent.
+"""The lag lab on the real topology: pause replay, and watch the pin, then the lag limit.
 
-While replay is paused, the browser that wrote a note reads it from ``default``
-("replica behind your write"), and a browser without the pin cookie reads the
-standby, which doesn't have it. Once replay resumes both see it. Replay is
-resumed after every test, pass or fail.
+Right after the pause, within the lag limit, the browser that wrote a note
+reads it from ``default`` ("replica behind your write"), and a browser
+without the pin cookie reads the standby, which doesn't have it: the pin.
+Once the measured lag passes ``MULTIDB_MAX_REPLICA_LAG``, both read
+``default`` ("replica lagging"): the lag limit. Once replay resumes both read
+the replica again. Replay is resumed after every test, pass or fail, and what
+``routers.health`` measured is forgotten.
 """
 
 import os
+import time
 from urllib.parse import urlsplit
 
 import psycopg
@@ -16,11 +20,13 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
+from routers.health import health
 from tests.replication import wait_for_replay
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
+    # A note by a logged-in author records an activity event on its shard.
+    pytest.mark.django_db(transaction=True, databases=["default", "replica", "shard_0", "shard_1"]),
 ]
 LAB = reverse("notes:lag_lab")
 PAGE = reverse("notes:read_your_writes")
@@ -36,10 +42,12 @@ def superuser_url():
 
 @pytest.fixture
 def replay_resumed_afterwards(superuser_url):
-    """Whatever the test did to replay, leave the standby replaying."""
+    """Whatever the test did to replay, leave the standby replaying, and its lag forgotten."""
+    health.reset()
     yield
     with psycopg.connect(superuser_url, autocommit=True, connect_timeout=3) as admin:
         admin.execute("SELECT pg_wal_replay_resume()")
+    health.reset()
 
 
 @pytest.fixture
@@ -134,3 +142,68 @@ def test_lab_without_superuser_rights_reports_the_refusal_and_replay_goes_on(sta
             urlsplit(os.environ["DATABASE_URL_REPLICA"]).password.encode() not in response.content
         )
     assert staff.get(LAB).context["status"].pause_state == "not paused"
+
+
+def readers_of(page):
+    """``{label: (alias, mechanism, reason)}`` of the lab's table of readers."""
+    return {r.label: (r.alias, r.mechanism, r.reason) for r in page.context["readers"]}
+
+
+def test_right_after_the_pause_the_pin_keeps_you_on_default_and_others_read_the_stale_replica(
+    staff,
+):
+    wait_for_replay()
+    page = staff.post(LAB, {"action": "pause"}, follow=True)
+    assert page.context["status"].paused
+    assert b"written just after replay was paused" in page.content
+    assert page.context["lag"].excluded == ""  # within the limit: the replica still takes reads
+    mine, theirs = page.context["readers"]
+    assert mine.label.startswith("You")
+    assert (mine.alias, mine.mechanism) == ("default", "pin")
+    assert mine.reason.startswith("replica behind your write: ")
+    assert mine.newest == page.context["newest"]
+    assert (theirs.alias, theirs.mechanism, theirs.reason) == ("replica", "replica", "round-robin")
+    assert theirs.newest != page.context["newest"]  # stale: the new note isn't replayed
+    assert page.context["step"] == 1
+    assert b"The pin at work" in page.content and b"<strong>stale</strong>" in page.content
+
+
+def test_once_the_lag_passes_the_limit_every_reader_reads_default_for_the_lag(staff):
+    wait_for_replay()
+    staff.post(LAB, {"action": "pause"})
+    with override_settings(MULTIDB_MAX_REPLICA_LAG=0.5):
+        time.sleep(0.7)  # the lag in seconds counts from the pause's commit
+        page = staff.get(LAB)
+    assert page.context["lag"].seconds > 0.5
+    assert page.context["lag"].excluded.startswith("replica lagging ")
+    for reader in page.context["readers"]:
+        assert (reader.alias, reader.mechanism) == ("default", "lag")
+        assert reader.reason.startswith("replica lagging ")
+        assert reader.newest == page.context["newest"]
+    assert page.context["step"] == 2
+    assert b"The lag limit at work" in page.content and b"The pin at work" not in page.content
+
+
+def test_after_resuming_both_readers_read_the_replica_again(staff):
+    wait_for_replay()
+    staff.post(LAB, {"action": "pause"})
+    staff.post(LAB, {"action": "resume"})
+    wait_for_replay()
+    page = staff.get(LAB)
+    assert list(readers_of(page).values()) == [
+        ("replica", "caught-up", "caught up with your write"),
+        ("replica", "replica", "round-robin"),
+    ]
+    assert page.context["step"] == 0
+
+
+def test_the_replica_lag_experiment_says_the_paused_replica_takes_no_reads_and_why(staff):
+    wait_for_replay()
+    staff.post(LAB, {"action": "pause"})
+    with override_settings(MULTIDB_MAX_REPLICA_LAG=0.5):
+        time.sleep(0.7)
+        response = staff.get("/patterns/replica-lag/", {"run": "1"})
+    (row,) = response.context["experiment"]["replicas"]
+    assert row["lag"].seconds > 0.5 and row["lag"].bytes > 0
+    assert (row["alias"], row["takes_reads"], row["mechanism"]) == ("default", False, "lag")
+    assert row["reason"].startswith("replica lagging ")

@@ -76,3 +76,16 @@ def test_unknown_action_changes_nothing_and_says_so(staff_client):
 def test_actions_need_a_csrf_token(staff_client):
     staff_client.handler.enforce_csrf_checks = True
     assert staff_client.post(LAB, {"action": "pause"}).status_code == 403
+
+
+@override_settings(LAG_LAB_SUPERUSER_URL=UNREACHABLE)
+@pytest.mark.django_db(databases=["default", "replica", "shard_0", "shard_1"])  # its event
+def test_write_action_saves_a_note_on_default_and_pins_the_browser(staff_client):
+    from apps.notes.models import Note
+    from routers.pinning import pinning_cookie
+
+    response = staff_client.post(LAB, {"action": "write"}, follow=True)
+    assert response.status_code == 200
+    (note,) = Note.objects.using("default").filter(text="Lag lab: written by the lag lab")
+    assert f"Note #{note.pk} written by the lag lab".encode() in response.content
+    assert staff_client.cookies[pinning_cookie()].value
