@@ -151,6 +151,7 @@ PATTERNS = (
         tests=("tests/postgres/test_warehouse.py",),
         readme="The analytics warehouse",
         live=(("Analytics", "analytics:index"),),
+        experiment="analytics",
     ),
     Pattern(
         slug="read-only-legacy",
@@ -162,6 +163,7 @@ PATTERNS = (
         tests=("tests/routers/test_read_only.py",),
         readme="The legacy stock system: a database another system owns",
         live=(("Legacy", "legacy:overview"),),
+        experiment="legacy",
     ),
     Pattern(
         slug="sharding",
@@ -170,21 +172,28 @@ PATTERNS = (
         "placed by a versioned map; a query names its key, or asks every shard at once.",
         settings='DATABASE_SHARDING = {"SHARDS": ["shard_0", "shard_1"], '
         '"MODELS": {"activity.Event": "user"}, "LOGICAL_SHARDS": 64}',
-        sources=("routers.sharding.ShardRouter",),
+        sources=(
+            "routers.sharding.ShardRouter",
+            "routers.shard_map.logical_shard_for",
+            "routers.shard_queryset.AcrossShards",
+        ),
         tests=("tests/routers/test_sharding.py", "tests/routers/test_across_shards.py"),
         readme="Sharding: one model's rows spread over several databases",
         live=(("Everyone's activity", "activity:everyone"),),
+        experiment="sharding",
     ),
     Pattern(
         slug="moving-data",
         title="Moving a logical shard between databases",
         problem="A logical shard moves to another database while its users keep writing: "
         "copy, catch up, a short freeze, switch the map, delete the old rows.",
-        settings="manage.py move_shard N --to shard_1",
-        sources=("routers.shard_move.ShardMover",),
-        tests=("tests/routers/test_shard_move.py",),
+        settings="manage.py move_shard N --to shard_1 --dry-run  # the plan, nothing moved\n"
+        "manage.py move_shard N --to shard_1            # every step, with progress",
+        sources=("routers.shard_move_plan.plan_move", "routers.shard_move.ShardMover"),
+        tests=("tests/routers/test_shard_move.py", "tests/postgres/test_shard_move.py"),
         readme="Moving data between databases",
         live=(("Shards (staff)", "activity:shards"),),
+        experiment="moving",
     ),
     Pattern(
         slug="multi-database-testing",
