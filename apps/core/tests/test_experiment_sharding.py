@@ -55,11 +55,12 @@ def test_the_query_without_the_key_is_refused_then_asked_of_every_shard(client):
     result = result_of(client.get(PAGE, {"username": "near", "run": "1"}))
     assert "ShardKeyRequired: activity.Event is sharded by &#x27;user&#x27;" in result
     assert '<strong data-testid="total">3</strong>' in result
-    fan_out = result.split('data-testid="fan-out"', 1)[1].split("</table>", 1)[0]
-    shard_0, shard_1 = re.findall(r'<tr data-shard="(shard_\d)">(.*?)</tr>', fan_out)
-    assert shard_0[0] == "shard_0" and "<td>0-31</td><td>1</td>" in shard_0[1]
-    assert shard_1[0] == "shard_1" and "<td>32-63</td><td>2</td>" in shard_1[1]
-    assert re.search(r"across shards: logical shards 0-31 of 64, map v\d+", shard_0[1])
+    fan_out = result.split('data-testid="fan-out"', 1)[1].split("</ul>", 1)[0]
+    shard_0, shard_1 = re.findall(r'<li data-shard="(shard_\d)">(.*?)</li>', fan_out)
+    assert shard_0[0] == "shard_0" and "<strong>1</strong> event in" in shard_0[1]
+    assert shard_1[0] == "shard_1" and "<strong>2</strong> events in" in shard_1[1]
+    assert re.search(r"\(across shards: logical shards 0-31 of 64, map v\d+\)", shard_0[1])
+    assert re.search(r"\(across shards: logical shards 32-63 of 64, map v\d+\)", shard_1[1])
 
 
 @pytest.mark.parametrize("username", ["nobody-here", "", "   ", "x" * 10_240, "' OR 1=1 --"])
