@@ -11,7 +11,7 @@ from django.db import connections
 from apps.accounts.factories import UserFactory
 from apps.analytics.tests.conftest import DATABASES, at
 from apps.shop.factories import OrderFactory
-from tests.warehouse import clear_warehouse
+from tests.warehouse import clear_warehouse, subscribed, wait_for_warehouse
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
 PAGE = "/patterns/analytics-warehouse/"
@@ -102,3 +102,24 @@ def test_the_experiment_waits_for_its_button(client):
     assert response.status_code == 200
     assert 'data-testid="experiment"' in response.text
     assert 'data-testid="result"' not in response.text
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(databases=DATABASES, transaction=True)
+def test_on_postgresql_the_report_follows_replication_and_names_each_subscription(client):
+    """The warehouse's test database subscribed to the sources' (tests/warehouse.py)."""
+
+    with subscribed():
+        alice = UserFactory(username="alice", date_joined=at("2031-04-15"))
+        OrderFactory(customer=alice, total=Decimal("130.00"), created_at=at("2031-04-20"))
+        wait_for_warehouse()
+        result = result_of(client.get(PAGE, {"granularity": "year", "run": "1"}))
+
+    assert "<td>2031-01-01</td><td>1</td><td>130.00</td>" in result
+    assert "alice (130.00)" in result
+    freshness = result.split('data-testid="freshness"', 1)[1]
+    for source in ("default", "blog_db", "shop_db"):
+        assert re.search(
+            rf'data-db="{source}">{source}</span> <code>analytics_{source}</code>: streaming',
+            freshness,
+        )
