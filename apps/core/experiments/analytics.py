@@ -27,7 +27,8 @@ def run(request) -> dict:
         return {**shown, "message": f"Choose a period: {', '.join(GRANULARITIES)}."}
     shown["granularity"] = granularity
     try:
-        return {**shown, **_report(granularity), **_writes(), **_freshness()}
+        freshness = reports.freshness()  # the subscriptions (PostgreSQL) or the last copy
+        return {**shown, **_report(granularity), **_writes(), "freshness": freshness}
     except reports.WarehouseNotReady as error:
         return {**shown, "message": str(error)}
     except DatabaseError as error:  # no host or role names for anyone: the type says enough
@@ -46,7 +47,6 @@ def _report(granularity: str) -> dict:
         orm_from = (alias, decided[alias])
     return {
         "vendor": connections[alias].vendor,
-        "result": result,
         "rows": result.rows[:SHOWN_ROWS],
         "report_from": report_from,
         "top": top,
@@ -83,7 +83,3 @@ def _refusal(alias: str, sql: str, *, read_write: bool = False) -> str:
         return ""
     except DatabaseError as error:
         return f"{type(error).__name__}: {str(error).strip()}"
-
-
-def _freshness() -> dict:
-    return {"freshness": reports.freshness()}
