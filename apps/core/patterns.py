@@ -164,46 +164,64 @@ PATTERNS = (
         title="An analytics warehouse fed by logical replication",
         problem="Reports that join users, posts and orders run on a warehouse that copies the "
         "three databases' tables, read through a role that can only read.",
-        settings='DATABASE_WAREHOUSE = {"APPS": ["analytics"], "READ": "analytics", '
-        '"WRITE": "analytics_owner"}',
+        settings='DATABASE_ROUTERS = [..., "routers.warehouse.WarehouseRouter", ...]\n'
+        'DATABASE_WAREHOUSE = {"APPS": ["analytics"], "READ": "analytics", '
+        '"WRITE": "analytics_owner"}\n'
+        'DATABASES["analytics"]["TEST"] = {"MIRROR": "analytics_owner"}',
         sources=("routers.warehouse.WarehouseRouter",),
         tests=("tests/postgres/test_warehouse.py",),
         readme="The analytics warehouse",
         live=(("Analytics", "analytics:index"),),
+        experiment="analytics",
     ),
     Pattern(
         slug="read-only-legacy",
         title="A read-only database another system owns",
         problem="The legacy stock system is read, never written: an ORM write routed there "
         "raises before any SQL, and nothing is migrated there.",
-        settings='DATABASE_READ_ONLY = {"legacy": "legacy_owner"}',
+        settings='DATABASE_ROUTERS = ["routers.read_only.ReadOnlyRouter", ...]  # first\n'
+        'DATABASE_READ_ONLY = {"legacy": "legacy_owner"}',
         sources=("routers.read_only.ReadOnlyRouter",),
-        tests=("tests/routers/test_read_only.py",),
+        tests=("tests/routers/test_read_only.py", "apps/legacy/tests/test_guards.py"),
         readme="The legacy stock system: a database another system owns",
         live=(("Legacy", "legacy:overview"),),
+        experiment="legacy",
     ),
     Pattern(
         slug="sharding",
         title="Sharding one model across databases",
         problem="Activity events are spread over two databases by user: 64 logical shards, "
         "placed by a versioned map; a query names its key, or asks every shard at once.",
-        settings='DATABASE_SHARDING = {"SHARDS": ["shard_0", "shard_1"], '
+        settings='DATABASE_ROUTERS = [..., "routers.sharding.ShardRouter", '
+        '"routers.app_label.AppLabelRouter"]\n'
+        'DATABASE_SHARDING = {"SHARDS": ["shard_0", "shard_1"], '
         '"MODELS": {"activity.Event": "user"}, "LOGICAL_SHARDS": 64}',
-        sources=("routers.sharding.ShardRouter",),
-        tests=("tests/routers/test_sharding.py", "tests/routers/test_across_shards.py"),
+        sources=(
+            "routers.sharding.ShardRouter",
+            "routers.shard_map.logical_shard_for",
+            "routers.shard_queryset.AcrossShards",
+        ),
+        tests=(
+            "tests/routers/test_shard_router.py",
+            "tests/routers/test_sharding.py",
+            "tests/routers/test_across_shards.py",
+        ),
         readme="Sharding: one model's rows spread over several databases",
         live=(("Everyone's activity", "activity:everyone"),),
+        experiment="sharding",
     ),
     Pattern(
         slug="moving-data",
         title="Moving a logical shard between databases",
         problem="A logical shard moves to another database while its users keep writing: "
         "copy, catch up, a short freeze, switch the map, delete the old rows.",
-        settings="manage.py move_shard N --to shard_1",
-        sources=("routers.shard_move.ShardMover",),
-        tests=("tests/routers/test_shard_move.py",),
+        settings="manage.py move_shard N --to shard_1 --dry-run  # the plan, nothing moved\n"
+        "manage.py move_shard N --to shard_1            # every step, with progress",
+        sources=("routers.shard_move_plan.plan_move", "routers.shard_move.ShardMover"),
+        tests=("tests/routers/test_shard_move.py", "tests/postgres/test_shard_move.py"),
         readme="Moving data between databases",
         live=(("Shards (staff)", "activity:shards"),),
+        experiment="moving",
     ),
     Pattern(
         slug="multi-database-testing",
