@@ -43,9 +43,10 @@ PATTERNS = (
         settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
         'DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}',
         sources=("routers.app_label.AppLabelRouter",),
-        tests=("tests/routers/test_app_label.py",),
-        readme="The routers (routers/)",
+        tests=("tests/routers/test_app_label.py", "apps/core/tests/test_experiment_app_label.py"),
+        readme="The routers (`routers/`)",
         live=(("The blog, from blog_db", "blog:post_list"), ("The shop", "shop:product_list")),
+        experiment="app_label",
     ),
     Pattern(
         slug="per-database-migrations",
@@ -55,9 +56,13 @@ PATTERNS = (
         "showmigrations on an alias lists what is applied there.",
         settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
         "manage.py migrate_all  # migrate --database ALIAS for every alias",
-        sources=("routers.app_label.AppLabelRouter.allow_migrate",),
-        tests=("tests/routers/test_app_label.py",),
+        sources=(
+            "routers.app_label.AppLabelRouter.allow_migrate",
+            "apps.core.management.commands.migrate_all.Command.handle",
+        ),
+        tests=("tests/routers/test_app_label.py", "apps/core/tests/test_experiment_migrations.py"),
         readme="The routers (`routers/`)",
+        experiment="migrations",
     ),
     Pattern(
         slug="cross-database-relations",
@@ -191,10 +196,18 @@ PATTERNS = (
         title="Testing with several databases",
         problem="Tests declare the databases they touch, replicas read their primary's test "
         "database, and what only real servers can answer runs against real servers.",
-        settings='DATABASES["replica"]["TEST"] = {"MIRROR": "default"}',
-        sources=("tests.replication.wait_for_replay",),
-        tests=("tests/postgres/test_topology.py",),
+        settings='DATABASES["replica"]["TEST"] = {"MIRROR": "default"}\n'
+        'pytestmark = pytest.mark.django_db(databases=["default", "replica", "blog_db"])',
+        sources=(
+            "conftest.django_db_setup",
+            "tests.replication.wait_for_replay",
+            "tests.support.unreachable",
+            "conftest.clock",
+            "conftest.pytest_collection_modifyitems",
+        ),
+        tests=("tests/postgres/test_topology.py", "apps/core/tests/test_experiment_testing.py"),
         readme="Tests",
+        experiment="testing",
     ),
 )
 BY_SLUG = {pattern.slug: pattern for pattern in PATTERNS}
@@ -202,7 +215,7 @@ BY_SLUG = {pattern.slug: pattern for pattern in PATTERNS}
 
 def source_of(dotted_path: str) -> str:
     """The source of the object at *dotted_path* (a class, a function, a method),
-    read from its module now."""
+    read from its module now; a one-line note where the module isn't installed."""
     module_path, _, attributes = dotted_path.partition(".")
     names = attributes.split(".")
     while names:  # the longest importable prefix is the module
@@ -211,7 +224,10 @@ def source_of(dotted_path: str) -> str:
         except ModuleNotFoundError:
             break
         module_path, names = f"{module_path}.{names[0]}", names[1:]
-    found = import_module(module_path)
+    try:
+        found = import_module(module_path)
+    except ImportError:  # the Docker image leaves the tests and conftest.py out
+        return f"# {dotted_path}: not in this installation; it comes with the source."
     for name in names:
         found = getattr(found, name)
     return inspect.getsource(found)
