@@ -76,7 +76,10 @@ PATTERNS = (
             "routers.cross_database.CrossDatabaseQuerySet",
             "routers.cross_database.find_crossing",
         ),
-        tests=("tests/routers/test_cross_database.py",),
+        tests=(
+            "tests/routers/test_cross_database.py",
+            "apps/core/tests/test_experiment_cross_database.py",
+        ),
         readme="Relations across databases",
         live=(("The blog list: posts, then their authors", "blog:post_list"),),
         experiment="cross_database",
