@@ -40,8 +40,13 @@ PATTERNS = (
         problem="Each app's tables live in one database: the blog in blog_db, the shop in "
         "shop_db, accounts in default. Reads, writes and migrations of an app go there, "
         "and nowhere else.",
-        settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
-        'DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}',
+        settings="DATABASE_ROUTERS = [\n"
+        '    "routers.app_label.AppLabelRouter",\n'
+        "]\n"
+        "DATABASE_ROUTING_RULES = {\n"
+        '    "blog": "blog_db",\n'
+        '    "shop": "shop_db",\n'
+        "}",
         sources=("routers.app_label.AppLabelRouter",),
         tests=("tests/routers/test_app_label.py", "apps/core/tests/test_experiment_app_label.py"),
         readme="The routers (`routers/`)",
@@ -54,8 +59,11 @@ PATTERNS = (
         problem="Each database gets only its own apps' tables: allow_migrate() answers for "
         "every app and alias, migrate_all runs migrate once per database, and "
         "showmigrations on an alias lists what is applied there.",
-        settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
-        "manage.py migrate_all  # migrate --database ALIAS for every alias",
+        settings="DATABASE_ROUTERS = [\n"
+        '    "routers.app_label.AppLabelRouter",\n'
+        "]\n"
+        "# migrate --database ALIAS, every primary:\n"
+        "manage.py migrate_all",
         sources=(
             "routers.app_label.AppLabelRouter.allow_migrate",
             "apps.core.management.commands.migrate_all.Command.handle",
@@ -71,7 +79,10 @@ PATTERNS = (
         "databases: the foreign key is kept without a database constraint, authors are "
         "fetched for a whole page in one IN (...) query, and a lookup that would join "
         "across databases fails when the queryset is built, naming both.",
-        settings='DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]',
+        settings="DATABASE_RELATIONS = [\n"
+        '    ("blog_db", "default"),\n'
+        '    ("shop_db", "default"),\n'
+        "]",
         sources=(
             "routers.cross_database.CrossDatabaseQuerySet",
             "routers.cross_database.find_crossing",
@@ -199,8 +210,13 @@ PATTERNS = (
         title="Testing with several databases",
         problem="Tests declare the databases they touch, replicas read their primary's test "
         "database, and what only real servers can answer runs against real servers.",
-        settings='DATABASES["replica"]["TEST"] = {"MIRROR": "default"}\n'
-        'pytestmark = pytest.mark.django_db(databases=["default", "replica", "blog_db"])',
+        settings='DATABASES["replica"]["TEST"] = {\n'
+        '    "MIRROR": "default",\n'
+        "}\n"
+        "# in a test module:\n"
+        "pytestmark = pytest.mark.django_db(\n"
+        '    databases=["default", "replica"],\n'
+        ")",
         sources=(
             "conftest.django_db_setup",
             "tests.replication.wait_for_replay",

@@ -12,7 +12,7 @@ from django.db import DatabaseError, router
 from routers import recording
 from routers.shard_map import is_sharded
 
-from .watch import served
+from .watch import served, shown
 
 # One model of each app that has tables, in the order the page lists them.
 MODELS = (
@@ -46,9 +46,9 @@ def _user_id(text: str) -> tuple[int | None, str]:
     try:
         user_id = int(text)
     except ValueError:
-        return None, f"{text!r} is not a user id: the sharded read is left out."
+        return None, f"{shown(text)} is not a user id: the sharded read is left out."
     if not 1 <= user_id <= BIGINT_MAX:
-        return None, f"{user_id} is out of range for a user id: the sharded read is left out."
+        return None, f"{shown(text)} is out of range for a user id: the sharded read is left out."
     return user_id, ""
 
 
@@ -69,8 +69,8 @@ def _read(model, user_id: int | None) -> dict:
     hints = {"shard_key": user_id} if sharded and user_id is not None else {}
     with recording() as decided:
         try:
-            alias = router.db_for_write(model, **hints)
-            row["write"] = f"{alias} ({decided.get(alias, 'no reason recorded')})"
+            row["write"] = router.db_for_write(model, **hints)
+            row["write_reason"] = decided.get(row["write"], "no reason recorded")
         except (DatabaseError, LookupError) as error:  # read-only, primary down, no shard key
             row["write"], row["write_refused"] = "", str(error)
     return row

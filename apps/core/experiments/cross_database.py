@@ -34,15 +34,16 @@ def run(request) -> dict:
         posts = Post.objects.filter(author_id__in=ids).order_by("-created_at")
         posts_from = posts.db
         posts = list(posts.using(posts_from)[:PAGE])
-    ids_from, posts_from = (f"{alias} ({decided[alias]})" for alias in (ids_from, posts_from))
     return {
         "username": username,
         "ran": True,
         "refused": refused,
         "ids": ids,
         "ids_from": ids_from,
+        "ids_reason": decided[ids_from],
         "posts": posts,
         "posts_from": posts_from,
+        "posts_reason": decided[posts_from],
         "forward": _forward(posts),
         "reverse": _reverse(User, username),
         "prefetch": _prefetch(User, ids),

@@ -17,6 +17,8 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, router, tran
 
 from apps.core.topology import is_read_only, reader_of, replica_of
 
+from .watch import shown
+
 FAILURES = (DatabaseError, CommandError, ImproperlyConfigured)
 
 
@@ -28,7 +30,7 @@ def run(request) -> dict:
         return page
     page["ran"] = True
     if chosen not in settings.DATABASES:
-        page["problem"] = f"No database alias {chosen!r}: choose one of {', '.join(aliases)}."
+        page["problem"] = f"No database alias {shown(chosen)}: choose one of {', '.join(aliases)}."
         return page
     tables, page["tables_problem"] = _step(chosen, connections[chosen].introspection.table_names)
     output, page["showmigrations_problem"] = _step(chosen, _showmigrations, chosen)

@@ -16,6 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, connections
 
 from routers.replica_sets import primary_of
 
+from .watch import shown
+
 
 def run(request) -> dict:
     aliases = list(settings.DATABASES)
@@ -25,7 +27,7 @@ def run(request) -> dict:
         return page
     page["ran"] = True
     if chosen and chosen not in settings.DATABASES:
-        page["problem"] = f"No database alias {chosen!r}: every alias is shown."
+        page["problem"] = f"No database alias {shown(chosen)}: every alias is shown."
         chosen = page["database"] = ""
     support, page["suite_problem"] = _support()
     page["rows"] = [_describe(alias, support) for alias in ([chosen] if chosen else aliases)]

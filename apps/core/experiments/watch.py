@@ -1,4 +1,5 @@
-"""Which databases ran an experiment's queries, how many each, and the router's reason.
+"""Which databases ran an experiment's queries, how many each, and the router's reason;
+and how a message repeats a visitor's input.
 
 Taken from the connections that executed the queries, not from asking the
 routers again: a router with several replicas may answer differently the
@@ -16,6 +17,7 @@ from django.db.models import Model
 from routers import reason_for, recording
 
 NO_DECISION = "no router call: .using() or a raw cursor"
+SHOWN = 30  # characters of a visitor's input a message repeats: one line on a phone
 
 
 @dataclass
@@ -26,10 +28,10 @@ class Served:
     queries: int = 0
     reason: str = ""
 
-    @property
-    def label(self) -> str:
-        """``replica (replica router: ...)``: the alias first, as ``{% db %}`` wants it."""
-        return f"{self.alias} ({self.reason})"
+
+def shown(text: str) -> str:
+    """*text* quoted for a message, cut to ``SHOWN`` characters."""
+    return repr(text if len(text) <= SHOWN else text[: SHOWN - 1] + "…")
 
 
 @contextmanager

@@ -24,15 +24,20 @@ pytestmark = pytest.mark.django_db(databases=DATABASES)
 
 
 def row_of(text: str, model: str) -> str:
-    match = re.search(rf'<tr data-model="{re.escape(model)}">(.*?)</tr>', text, re.S)
+    match = re.search(rf'<div class="card" data-model="{re.escape(model)}">(.*?)</div>', text, re.S)
     assert match, f"no row for {model}"
     return match.group(1)
 
 
 def served_by(row: str) -> list[str]:
-    """The aliases in the row's "read from" cell."""
-    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
-    return re.findall(r'data-db="([^"]+)"', cells[1])
+    """The aliases in the row's "read from" line."""
+    read = re.search(r'<p class="read">(.*?)</p>', row, re.S).group(1)
+    return re.findall(r'data-db="([^"]+)"', read)
+
+
+def write_of(row: str) -> str:
+    """The row's "a write would go to" line."""
+    return re.search(r'<p class="write">(.*?)</p>', row, re.S).group(1)
 
 
 def test_each_app_is_read_from_the_database_its_rule_names(client):
@@ -43,8 +48,8 @@ def test_each_app_is_read_from_the_database_its_rule_names(client):
     assert 'data-testid="result"' in text
     blog = row_of(text, "blog.Post")
     assert served_by(blog) == ["blog_db"]
-    assert "blog_db (app-label rule: blog → blog_db)" in blog
-    assert "<td>2</td>" in blog
+    assert 'blog_db</span> <span class="muted">(app-label rule: blog → blog_db)' in blog
+    assert "<code>blog.Post</code>: 2 rows" in blog
     assert served_by(row_of(text, "shop.Product")) == ["shop_db"]
     assert served_by(row_of(text, "analytics.UserMetric")) == ["analytics"]
     assert served_by(row_of(text, "legacy.Item")) == ["legacy"]
@@ -57,12 +62,13 @@ def test_each_app_is_read_from_the_database_its_rule_names(client):
 def test_a_write_is_only_asked_about_never_made(client):
     response = client.get(URL, {"run": "1", "user": "5"})
     text = response.text
-    assert 'data-db="default">default (' in row_of(text, "accounts.User")
-    assert 'data-db="blog_db">blog_db (app-label rule: blog → blog_db)' in row_of(text, "blog.Post")
-    assert 'data-db="analytics_owner">analytics_owner (' in row_of(text, "analytics.UserMetric")
-    assert "Refused:" in row_of(text, "legacy.Item")
-    assert "read-only database" in row_of(text, "legacy.Item")
-    assert f'data-db="{shard_for(5)}">' in row_of(text, "activity.Event").split("<td>")[-1]
+    assert 'data-db="default">' in write_of(row_of(text, "accounts.User"))
+    blog = write_of(row_of(text, "blog.Post"))
+    assert 'data-db="blog_db">blog_db</span> <span class="muted">(app-label rule:' in blog
+    assert 'data-db="analytics_owner">' in write_of(row_of(text, "analytics.UserMetric"))
+    legacy = write_of(row_of(text, "legacy.Item"))
+    assert "refused:" in legacy and "read-only database" in legacy
+    assert f'data-db="{shard_for(5)}">' in write_of(row_of(text, "activity.Event"))
 
 
 @pytest.mark.parametrize("junk", ["abc", "-1", "9" * 30, "", "\u00a0"])
