@@ -40,12 +40,18 @@ PATTERNS = (
         problem="Each app's tables live in one database: the blog in blog_db, the shop in "
         "shop_db, accounts in default. Reads, writes and migrations of an app go there, "
         "and nowhere else.",
-        settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
-        'DATABASE_ROUTING_RULES = {"blog": "blog_db", "shop": "shop_db"}',
+        settings="DATABASE_ROUTERS = [\n"
+        '    "routers.app_label.AppLabelRouter",\n'
+        "]\n"
+        "DATABASE_ROUTING_RULES = {\n"
+        '    "blog": "blog_db",\n'
+        '    "shop": "shop_db",\n'
+        "}",
         sources=("routers.app_label.AppLabelRouter",),
-        tests=("tests/routers/test_app_label.py",),
+        tests=("tests/routers/test_app_label.py", "apps/core/tests/test_experiment_app_label.py"),
         readme="The routers (routers/)",
         live=(("The blog, from blog_db", "blog:post_list"), ("The shop", "shop:product_list")),
+        experiment="app_label",
     ),
     Pattern(
         slug="per-database-migrations",
@@ -53,11 +59,18 @@ PATTERNS = (
         problem="Each database gets only its own apps' tables: allow_migrate() answers for "
         "every app and alias, migrate_all runs migrate once per database, and "
         "showmigrations on an alias lists what is applied there.",
-        settings='DATABASE_ROUTERS = ["routers.app_label.AppLabelRouter"]\n'
-        "manage.py migrate_all  # migrate --database ALIAS for every alias",
-        sources=("routers.app_label.AppLabelRouter.allow_migrate",),
-        tests=("tests/routers/test_app_label.py",),
+        settings="DATABASE_ROUTERS = [\n"
+        '    "routers.app_label.AppLabelRouter",\n'
+        "]\n"
+        "# migrate --database ALIAS, every primary:\n"
+        "manage.py migrate_all",
+        sources=(
+            "routers.app_label.AppLabelRouter.allow_migrate",
+            "apps.core.management.commands.migrate_all.Command.handle",
+        ),
+        tests=("tests/routers/test_app_label.py", "apps/core/tests/test_experiment_migrations.py"),
         readme="The routers (routers/)",
+        experiment="migrations",
     ),
     Pattern(
         slug="cross-database-relations",
@@ -66,12 +79,18 @@ PATTERNS = (
         "databases: the foreign key is kept without a database constraint, authors are "
         "fetched for a whole page in one IN (...) query, and a lookup that would join "
         "across databases fails when the queryset is built, naming both.",
-        settings='DATABASE_RELATIONS = [("blog_db", "default"), ("shop_db", "default")]',
+        settings="DATABASE_RELATIONS = [\n"
+        '    ("blog_db", "default"),\n'
+        '    ("shop_db", "default"),\n'
+        "]",
         sources=(
             "routers.cross_database.CrossDatabaseQuerySet",
             "routers.cross_database.find_crossing",
         ),
-        tests=("tests/routers/test_cross_database.py",),
+        tests=(
+            "tests/routers/test_cross_database.py",
+            "apps/core/tests/test_experiment_cross_database.py",
+        ),
         readme="Relations across databases",
         live=(("The blog list: posts, then their authors", "blog:post_list"),),
         experiment="cross_database",
@@ -228,10 +247,23 @@ PATTERNS = (
         title="Testing with several databases",
         problem="Tests declare the databases they touch, replicas read their primary's test "
         "database, and what only real servers can answer runs against real servers.",
-        settings='DATABASES["replica"]["TEST"] = {"MIRROR": "default"}',
-        sources=("tests.replication.wait_for_replay",),
-        tests=("tests/postgres/test_topology.py",),
+        settings='DATABASES["replica"]["TEST"] = {\n'
+        '    "MIRROR": "default",\n'
+        "}\n"
+        "# in a test module:\n"
+        "pytestmark = pytest.mark.django_db(\n"
+        '    databases=["default", "replica"],\n'
+        ")",
+        sources=(
+            "conftest.django_db_setup",
+            "tests.replication.wait_for_replay",
+            "tests.support.unreachable",
+            "conftest.clock",
+            "conftest.pytest_collection_modifyitems",
+        ),
+        tests=("tests/postgres/test_topology.py", "apps/core/tests/test_experiment_testing.py"),
         readme="Tests",
+        experiment="testing",
     ),
 )
 BY_SLUG = {pattern.slug: pattern for pattern in PATTERNS}
@@ -239,7 +271,7 @@ BY_SLUG = {pattern.slug: pattern for pattern in PATTERNS}
 
 def source_of(dotted_path: str) -> str:
     """The source of the object at *dotted_path* (a class, a function, a method),
-    read from its module now."""
+    read from its module now; a one-line note where the module isn't installed."""
     module_path, _, attributes = dotted_path.partition(".")
     names = attributes.split(".")
     while names:  # the longest importable prefix is the module
@@ -248,7 +280,10 @@ def source_of(dotted_path: str) -> str:
         except ModuleNotFoundError:
             break
         module_path, names = f"{module_path}.{names[0]}", names[1:]
-    found = import_module(module_path)
+    try:
+        found = import_module(module_path)
+    except ImportError:  # the Docker image leaves the tests and conftest.py out
+        return f"# {dotted_path}: not in this installation; it comes with the source."
     for name in names:
         found = getattr(found, name)
     return inspect.getsource(found)

@@ -53,25 +53,8 @@ def test_an_unknown_pattern_is_a_404(client):
     assert client.get("/patterns/no-such-pattern/").status_code == 404
 
 
-@pytest.mark.django_db(databases=["default", "replica", "blog_db"])
-def test_the_cross_database_join_is_refused_and_the_two_query_version_runs(client):
-    from apps.accounts.factories import UserFactory
-    from apps.blog.factories import PostFactory
-
-    author = UserFactory(username="writer")
-    PostFactory(author=author, title="Across two databases")
-    response = client.get("/patterns/cross-database-relations/", {"username": "writer", "run": "1"})
-    assert response.status_code == 200
-    text = response.text
-    assert 'data-testid="refused"' in text
-    assert "CrossDatabaseJoinError" in text and "blog_db" in text
-    assert f"{author.pk}" in text and "Across two databases" in text
-    assert 'data-db="blog_db">blog_db (app-label rule: blog → blog_db)</span>' in text
-    # The ids come from the replica, or from default where a test's transaction holds it.
-    assert re.search(r"The user ids, from <span [^>]*>(replica|default) \(", text)
-
-
-def test_the_experiment_waits_for_its_button(client):
-    response = client.get("/patterns/cross-database-relations/")
-    assert 'value="alice"' in response.text
-    assert 'data-testid="refused"' not in response.text
+def test_a_source_whose_module_is_not_installed_is_a_note_not_an_error():
+    """The Docker image leaves tests/ and conftest.py out; their pages still render."""
+    assert source_of("no_such_module.helper") == (
+        "# no_such_module.helper: not in this installation; it comes with the source."
+    )
