@@ -82,7 +82,7 @@ def fixed(user) -> dict:
         likes_reason = decided.get(likes_from, "")
     with recording() as decided:
         likes = list(likes.using(likes_from).prefetch_related("target")[:SHOWN])
-    groups = defaultdict(lambda: {"targets": [], "orphans": 0, "read_from": ""})
+    groups = defaultdict(lambda: {"targets": [], "orphans": 0, "read_from": "", "why": ""})
     for like in likes:
         group = groups[like.content_type]
         if like.target is None:  # deleted in its own database: skipped and counted
@@ -90,10 +90,12 @@ def fixed(user) -> dict:
             continue
         alias = like.target._state.db
         group["targets"].append(like.target)
-        group["read_from"] = f"{alias} ({decided.get(alias, 'no reason recorded')})"
+        group["read_from"] = alias
+        group["why"] = decided.get(alias, "no reason recorded")
     return {
         "likes": likes,
-        "likes_from": f"{likes_from} ({likes_reason})",
+        "likes_from": likes_from,
+        "likes_why": likes_reason,
         "groups": [{"content_type": ct, **group} for ct, group in groups.items()],
         "content_types_from": content_type_home(),
     }
@@ -111,7 +113,9 @@ def two_queries(user) -> dict:
         posts = list(posts.using(posts_from))
     return {
         "post_ids": ids,
-        "post_ids_from": f"{ids_from} ({decided.get(ids_from, '')})",
+        "post_ids_from": ids_from,
+        "post_ids_why": decided.get(ids_from, ""),
         "liked_posts": posts,
-        "liked_posts_from": f"{posts_from} ({decided.get(posts_from, '')})",
+        "liked_posts_from": posts_from,
+        "liked_posts_why": decided.get(posts_from, ""),
     }
