@@ -8,9 +8,11 @@ A like in ``default`` points at a post in ``blog_db`` or a product in
   (``using=instance._state.db``), where a post's table doesn't exist;
 - it looks content types up in the *target's* database when one is assigned
   (``like.target = post``) or checked against the cache, and ``blog_db`` has
-  no ``django_content_type`` table. Were that table migrated into several
-  databases, the same model could have a different id in each, and a stored
-  id would name another model. Content types have one home.
+  no ``django_content_type`` table: ``prefetch_related("target")`` reads the
+  posts through the router, then ``like.target`` fails on that check. Were
+  that table migrated into several databases, the same model could have a
+  different id in each, and a stored id would name another model. Content
+  types have one home.
 
 ``CrossDatabaseGenericForeignKey`` is a drop-in replacement::
 

@@ -59,6 +59,20 @@ def test_django_generic_key_looks_content_types_up_in_the_targets_database():
     assert "django_content_type" in str(error.value)
 
 
+def test_django_generic_prefetch_finds_the_post_then_fails_checking_its_content_type():
+    """Django's prefetch reads targets through the router; reading one back asks blog_db."""
+    saved = like(UserFactory(), PostFactory())
+    plain = GenericForeignKey()  # Django's field, on the same columns
+    plain.model, plain.name = Like, "target"
+    fresh = Like.objects.using("default").get(pk=saved.pk)
+    [post], *_ = plain.get_prefetch_querysets([fresh])
+    assert post._state.db == "blog_db"
+    plain.set_cached_value(fresh, post)  # what prefetch_related() does with it
+    with pytest.raises(DatabaseError) as error, transaction.atomic(using="blog_db"):
+        plain.__get__(fresh)
+    assert "django_content_type" in str(error.value)
+
+
 def test_the_target_is_read_from_the_database_its_model_lives_in():
     post, product = PostFactory(title="Liked post"), ProductFactory(name="Liked mug")
     user = UserFactory()
