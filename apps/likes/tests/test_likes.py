@@ -168,3 +168,21 @@ def test_the_demo_fixture_loads_its_likes_with_content_types_by_natural_key():
     alice_likes = Like.objects.using("default").filter(user__username="alice")
     assert alice_likes.count() == 3
     assert {like.content_type.model for like in alice_likes} == {"post", "product"}
+
+
+def test_the_admin_lists_likes_with_their_targets_in_one_query_per_database(admin_client):
+    user = UserFactory()
+    for post in PostFactory.create_batch(3):
+        services.like_create(user=user, target=post)
+    services.like_create(user=user, target=ProductFactory(name="Admin mug"))
+    gone = PostFactory()
+    services.like_create(user=user, target=gone)
+    gone.delete()
+    with (
+        CaptureQueriesContext(connections["blog_db"]) as blog,
+        CaptureQueriesContext(connections["shop_db"]) as shop,
+    ):
+        response = admin_client.get("/admin/likes/like/")
+    assert response.status_code == 200
+    assert "Admin mug" in response.text and "(deleted)" in response.text
+    assert len(blog) == 1 and len(shop) == 1
