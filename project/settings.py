@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.analytics",
     "apps.legacy",
     "apps.activity",
+    "apps.likes",  # no routing rule: default, beside users and content types
 ]
 
 MIDDLEWARE = [

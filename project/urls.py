@@ -20,6 +20,7 @@ urlpatterns = [
     path("analytics/", include("apps.analytics.urls")),
     path("legacy/", include("apps.legacy.urls")),
     path("activity/", include("apps.activity.urls")),
+    path("likes/", include("apps.likes.urls")),
     path("", include("apps.notes.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -21,6 +21,10 @@ module              what it gives you                                 copy with
                     (reads, writes, tables, relations)                replica_sets
 ``cross_database``  ``CrossDatabaseQuerySet``: a join across          (nothing)
                     databases fails early, naming both
+``generic``         ``CrossDatabaseGenericForeignKey``: a generic     (nothing)
+                    relation whose targets live in other databases,
+                    each read where the router puts it; content
+                    types from their one home
 ``replica``         ``ReplicaRouter``, ``PinningReplicaRouter``:      explain, health,
                     reads to replicas, writes to the primary          pinning,
                     (django-multidb-router's ``multidb``)             replica_sets
@@ -187,7 +191,10 @@ that library's documented settings passes ``manage.py check`` with
 these modules (with ``HttpOnly`` set as it had it).
 
 This ``__init__`` re-exports the public names for convenience; a copy of the
-modules needs no ``__init__`` of its own beyond an empty one.
+modules needs no ``__init__`` of its own beyond an empty one. The names from
+``generic`` are loaded on first use: that module defines a field on
+``ContentType``, so it needs the app registry, and ``routers`` is imported
+before the registry is ready (it is an installed app).
 """
 
 from .app_label import AppLabelRouter, CrossDatabaseRelationError
@@ -221,9 +228,13 @@ from .shard_move import MoveError, ShardMover
 from .shard_queryset import ShardedQuerySet
 from .sharding import ShardKeyRequired, ShardRouter
 
+# Loaded on first use (module __getattr__, PEP 562): see the docstring.
+_GENERIC = ("CrossDatabaseGenericForeignKey", "content_type_home", "content_types")
+
 __all__ = [
     "DEFAULT_DB_ALIAS",
     "AppLabelRouter",
+    "CrossDatabaseGenericForeignKey",
     "CrossDatabaseJoinError",
     "CrossDatabaseQuerySet",
     "CrossDatabaseRelationError",
@@ -241,6 +252,8 @@ __all__ = [
     "ShardedQuerySet",
     "assign_logical_shards",
     "capture_pinning",
+    "content_type_home",
+    "content_types",
     "current_map",
     "db_write",
     "explain",
@@ -259,3 +272,11 @@ __all__ = [
     "unpin_this_thread",
     "use_primary_db",
 ]
+
+
+def __getattr__(name):
+    if name in _GENERIC:
+        from . import generic
+
+        return getattr(generic, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -54,6 +54,7 @@ from apps.activity.services import event_record
 from apps.analytics.models import UserMetric
 from apps.blog.factories import CommentFactory, PostFactory, TagFactory
 from apps.blog.models import Post
+from apps.likes.services import like_create
 from apps.notes.factories import NoteFactory
 from apps.shop.factories import OrderFactory, OrderItemFactory, ProductFactory
 
@@ -126,6 +127,7 @@ def objects(db):
     order = OrderFactory(customer=staff)
     OrderItemFactory(order=order, product=product, quantity=1, unit_price=product.price)
     note = NoteFactory(author=alice)
+    like_create(user=alice, target=post)
     event_record(user=staff, kind=Event.Kind.NOTE_SAVED, summary="On staff's shard")
     Group.objects.create(name="Editors")
     return {
@@ -186,6 +188,8 @@ def argument(route: Route, name: str, objects):
         ("shop:order_detail", "pk"): objects["order"].pk,
         ("shop:product_detail", "slug"): objects["product"].slug,
         ("notes:note_detail", "pk"): objects["note"].pk,
+        ("likes:like", "label"): "blog.post",
+        ("likes:like", "object_id"): objects["post"].pk,
         ("analytics:report", "slug"): "top-products",
         ("analytics:report-csv", "slug"): "users-and-revenue",
         ("pattern_detail", "slug"): "cross-database-relations",  # the page with a form

@@ -22,9 +22,15 @@ from tests.subprocess_env import REPO, run_python
 # behind, and a stale build/lib could smuggle a deleted module into the wheel.
 LOCAL_STATE = {".git", ".venv", "venv", "var", "build", "dist", "staticfiles", "node_modules"}
 
+# routers.generic defines a field on ContentType, so, like Django's own
+# contenttypes.fields, it imports once an app registry holds contenttypes.
 IMPORT_EVERY_MODULE = """
 import importlib, json, pkgutil
 import routers
+import django
+from django.conf import settings
+settings.configure(INSTALLED_APPS=["django.contrib.contenttypes"])
+django.setup()
 modules = [m.name for m in pkgutil.walk_packages(routers.__path__, "routers.")]
 for name in modules:
     importlib.import_module(name)

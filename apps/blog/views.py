@@ -9,6 +9,7 @@ from apps.blog import selectors, services
 from apps.blog.forms import CommentForm, PostForm
 from apps.blog.models import Post
 from apps.core.paging import page_size_from
+from apps.likes.selectors import like_summary
 
 DEFAULT_PAGE_SIZE = 10
 
@@ -40,7 +41,8 @@ def post_detail(request, pk, slug):
             services.comment_create(post=post, author=request.user, body=form.cleaned_data["body"])
             messages.success(request, "Comment added.")
             return redirect(post)
-    return render(request, "blog/post_detail.html", {"post": post, "form": form})
+    likes = like_summary(target=post, user=request.user)
+    return render(request, "blog/post_detail.html", {"post": post, "form": form, "likes": likes})
 
 
 @login_required

@@ -98,13 +98,31 @@ PATTERNS = (
     Pattern(
         slug="likes-across-databases",
         title="Many-to-many and generic relations across databases",
-        problem="Users in default like posts in blog_db and products in shop_db. A "
-        "ManyToManyField or GenericForeignKey would join or look up in the wrong "
-        "database; content types must have one home.",
-        settings="# the experiment's helper will say",
-        sources=("routers.cross_database.CrossDatabaseQuerySet",),
-        tests=("tests/routers/test_cross_database.py",),
+        problem="Users in default like posts in blog_db and products in shop_db. Django's "
+        "GenericForeignKey reads a like's target from the like's own database and looks "
+        "content types up in the target's; a ManyToManyField's through table would join "
+        "across databases. The fixed field reads each target where the router puts it, one "
+        "query per content type, with content types from their one home (default); the "
+        "many-to-many becomes two queries. Likes of a deleted target are skipped and counted.",
+        settings='INSTALLED_APPS += ["django.contrib.contenttypes"]  # in default alone\n'
+        "# apps/likes/models.py\n"
+        "from routers.generic import CrossDatabaseGenericForeignKey\n"
+        'target = CrossDatabaseGenericForeignKey("content_type", "object_id")',
+        sources=(
+            "routers.generic.CrossDatabaseGenericForeignKey",
+            "routers.generic.content_type_home",
+            "apps.likes.models.Like",
+            "apps.likes.selectors.liked_list",
+            "apps.likes.selectors.like_list",
+        ),
+        tests=(
+            "tests/routers/test_generic.py",
+            "apps/likes/tests/test_likes.py",
+            "apps/core/tests/test_experiment_likes.py",
+        ),
         readme="Relations across databases",
+        live=(("The blog: like a post", "blog:post_list"), ("The shop", "shop:product_list")),
+        experiment="likes",
     ),
     Pattern(
         slug="read-write-splitting",

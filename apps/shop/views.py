@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
+from apps.likes.selectors import like_summary
 from apps.shop import selectors, services
 from apps.shop.forms import OrderForm
 from apps.shop.models import Order, Product
@@ -42,7 +43,12 @@ def product_detail(request, slug):
     return render(
         request,
         "shop/product_detail.html",
-        {"product": product, "form": form, "supply_problem": supply_problem},
+        {
+            "product": product,
+            "form": form,
+            "supply_problem": supply_problem,
+            "likes": like_summary(target=product, user=request.user),
+        },
     )
 
 

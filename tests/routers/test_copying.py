@@ -124,6 +124,55 @@ def test_cross_database_queryset_refuses_the_join_and_allows_two_queries(project
     assert project.rows(other, "SELECT name FROM things_thing") == [("lamp",)]
 
 
+def test_generic_key_reads_each_target_from_its_own_database(project):
+    """A mark in default points at a thing in other: read there, alone and prefetched."""
+    assert project.copy("generic") == ["apps", "generic"]
+    default, other = project.database("default"), project.database("other")
+    (project.root / "site_router.py").write_text(
+        "class ThingsRouter:\n"
+        "    def db_for_read(self, model, **hints):\n"
+        "        return 'other' if model._meta.app_label == 'things' else 'default'\n"
+        "    db_for_write = db_for_read\n"
+        "    def allow_relation(self, *objs, **hints):\n"
+        "        return True\n"
+        "    def allow_migrate(self, db, app_label, **hints):\n"
+        "        return db == ('other' if app_label == 'things' else 'default')\n"
+    )
+    (project.root / "marks").mkdir()
+    (project.root / "marks" / "__init__.py").write_text("")
+    (project.root / "marks" / "models.py").write_text(
+        "from django.contrib.contenttypes.models import ContentType\n"
+        "from django.db import models\n\n"
+        f"from {project.package}.generic import CrossDatabaseGenericForeignKey\n\n\n"
+        "class Mark(models.Model):\n"
+        "    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)\n"
+        "    object_id = models.PositiveBigIntegerField()\n"
+        "    target = CrossDatabaseGenericForeignKey()\n"
+    )
+    project.write(
+        DATABASE_ROUTERS=["site_router.ThingsRouter"],
+        INSTALLED_APPS=["django.contrib.contenttypes", "people", "things", "marks", "dbkit"],
+    )
+    checked(project)
+    result = project.run(
+        """
+        from marks.models import Mark
+        from things.models import Thing
+
+        lamp, desk = Thing.objects.create(name="lamp"), Thing.objects.create(name="desk")
+        Mark.objects.create(target=lamp)
+        Mark.objects.create(target=desk)
+        result["one"] = Mark.objects.order_by("pk").first().target.name
+        marks = Mark.objects.order_by("pk").prefetch_related("target")
+        result["all"] = [(mark.target.name, mark.target._state.db) for mark in marks]
+        """,
+        migrate=("default", "other"),
+    )
+    assert result == {"one": "lamp", "all": [["lamp", "other"], ["desk", "other"]]}
+    assert project.rows(default, "SELECT object_id FROM marks_mark ORDER BY id") == [(1,), (2,)]
+    assert "django_content_type" not in project.tables(other)
+
+
 def test_explain_records_why_inside_recording_only(project):
     assert project.copy("explain") == ["apps", "explain"]
     project.database("default")
