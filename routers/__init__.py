@@ -213,7 +213,7 @@ from .replica import (
     get_replica,
     get_slave,
 )
-from .replica_sets import primary_of
+from .replica_sets import override_replica_databases, primary_of
 from .shard_freeze import ShardFrozen, retry_while_frozen
 from .shard_ids import ShardedIdField
 from .shard_map import assign_logical_shards, current_map, logical_shard_for, shard_for
@@ -247,6 +247,7 @@ __all__ = [
     "get_replica",
     "get_slave",
     "logical_shard_for",
+    "override_replica_databases",
     "pin_this_thread",
     "pinning_scope",
     "primary_of",
