@@ -7,6 +7,7 @@ up or behind: the tests accept exactly the answers the router can give there.
 """
 
 import re
+from html import unescape
 
 import pytest
 from django.db import connections
@@ -26,7 +27,8 @@ STEP = re.compile(
 
 def steps(text: str) -> dict[str, tuple[str, str, str]]:
     """step -> (alias, reason, found|behind|missing), from the page."""
-    return {step: (alias, reason, seen) for step, alias, reason, seen in STEP.findall(text)}
+    found = STEP.findall(text)
+    return {step: (alias, unescape(reason), seen) for step, alias, reason, seen in found}
 
 
 def on_postgresql() -> bool:
@@ -63,7 +65,7 @@ def test_the_background_thread_reads_with_the_request_s_pin(client):
             alias == "default" and reason.startswith("replica behind your write: ")
         )
     else:  # no position: a window from the write
-        assert (alias, reason) == ("default", "pinned: wrote 0 s ago")
+        assert alias == "default" and re.fullmatch(r"pinned: wrote \d+ s ago", reason)
     assert found == "found"
 
 
@@ -100,3 +102,25 @@ def test_a_post_without_its_button_writes_nothing(client):
     response = client.post(URL, {"text": "no button"})
     assert response.status_code == 200
     assert not Note.objects.using("default").exists()
+
+
+@pytest.mark.postgres
+def test_with_replay_paused_the_replica_lacks_the_note_and_the_token_keeps_the_thread_on_default(
+    client, settings
+):
+    """The standby can't have the note: only the pinned, forced and token-carrying reads find it."""
+    from tests.postgres.test_topology import replay_paused
+    from tests.replication import wait_for_replay
+
+    settings.MULTIDB_PINNING_MODE = "lsn"
+    wait_for_replay()
+    with replay_paused():
+        seen = steps(run_experiment(client).text)
+    assert seen["unpinned"] == ("replica", "round-robin", "behind")
+    assert seen["without"] == ("replica", "round-robin", "behind")
+    assert seen["forced"] == ("default", "pinned: use_primary_db", "found")
+    alias, reason, found = seen["restored"]
+    assert (alias, found) == ("default", "found")
+    assert re.fullmatch(
+        r"replica behind your write: [0-9A-F]+/[0-9A-F]+ < [0-9A-F]+/[0-9A-F]+", reason
+    )
