@@ -133,6 +133,10 @@ the primary's test database through it::
 Without it (django-multidb-router's settings have none) tests get a separate,
 empty database for the replica; ``routers.W014`` warns, and nothing fails.
 
+``override_replica_databases(sets)`` routes one block of code by other sets
+(any ``REPLICA_DATABASES`` form), in that context only: other threads and
+requests keep the setting, where ``override_settings`` would change it for all.
+
 System checks
 -------------
 =====================  =========================================================

@@ -29,8 +29,11 @@ LABEL = "Read-your-writes experiment: "
 THREAD_SECONDS = 10
 
 
+TEXT_LENGTH = TEXT_MAX_LENGTH - len(LABEL)  # room for the label in a note
+
+
 class ExperimentNoteForm(forms.Form):
-    text = forms.CharField(label="Your note", max_length=TEXT_MAX_LENGTH - len(LABEL))
+    text = forms.CharField(label="Your note", max_length=TEXT_LENGTH)
 
 
 def run(request) -> dict:
@@ -41,13 +44,17 @@ def run(request) -> dict:
         return shown
     form = ExperimentNoteForm(request.POST)
     if not form.is_valid():
-        return {"ran": False, "form": form, "error": "Write a note of up to 250 characters."}
+        error = f"Write a note of 1 to {TEXT_LENGTH} characters."
+        return {"ran": False, "form": form, "error": error}
     author = request.user if request.user.is_authenticated else None
-    try:
+    try:  # a database down mid-run is a message, as the 503 page would say it
         note = services.note_create(text=LABEL + form.cleaned_data["text"], author=author)
+    except DatabaseError as error:
+        return {"ran": False, "form": form, "error": f"Nothing was saved: {error}"}
+    try:
         steps = read_back(note.pk)
-    except (DatabaseError, RuntimeError) as error:  # a database down mid-run: say so
-        return {"ran": False, "form": form, "error": f"The experiment stopped: {error}"}
+    except (DatabaseError, RuntimeError) as error:  # the note itself is whole: keep it
+        return {"ran": False, "form": form, "error": f"Note #{note.pk} was saved; {error}"}
     return {
         "ran": True,
         "form": ExperimentNoteForm(initial={"text": form.cleaned_data["text"]}),
@@ -60,9 +67,15 @@ def run(request) -> dict:
 def replica_is_default_s_file() -> bool:
     """Whether ``replica`` opens default's own SQLite file (the embedded setup): it can't lag."""
     replica, default = connections["replica"], connections["default"]
-    return replica.vendor == "sqlite" and (
-        replica.settings_dict["NAME"] == default.settings_dict["NAME"]
+    return replica.vendor == default.vendor == "sqlite" and (
+        sqlite_path(replica.settings_dict["NAME"]) == sqlite_path(default.settings_dict["NAME"])
     )
+
+
+def sqlite_path(name) -> str:
+    """The file a SQLite NAME opens: ``file:/var/default.db?mode=ro`` opens ``/var/default.db``."""
+    name = str(name)
+    return name.removeprefix("file:").split("?")[0] if name.startswith("file:") else name
 
 
 def read_back(pk: int) -> dict:

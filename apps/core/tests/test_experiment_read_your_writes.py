@@ -12,6 +12,7 @@ from html import unescape
 import pytest
 from django.db import connections
 
+from apps.core.experiments.read_your_writes import sqlite_path
 from apps.notes.models import Note
 from routers.pinning import pinning_cookie
 
@@ -19,8 +20,8 @@ URL = "/patterns/read-your-writes/"
 # transaction=True: reads inside a test's transaction may stay on default for that reason.
 pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 STEP = re.compile(
-    r'data-testid="step-(\w+)">.*?<span class="db" data-db="(\w+)">\w+ \(([^)]*)\)</span>:\s*'
-    r'<span data-testid="(\w+)">',
+    r'data-testid="step-(\w+)">.*?<span class="db" data-db="(\w+)">\w+</span>\s*'
+    r'<span data-testid="reason">\(([^)]*)\)</span>:\s*<span data-testid="(\w+)">',
     re.DOTALL,
 )
 
@@ -124,3 +125,16 @@ def test_with_replay_paused_the_replica_lacks_the_note_and_the_token_keeps_the_t
     assert re.fullmatch(
         r"replica behind your write: [0-9A-F]+/[0-9A-F]+ < [0-9A-F]+/[0-9A-F]+", reason
     )
+
+
+def test_a_read_only_uri_to_default_s_file_is_default_s_file():
+    assert sqlite_path("file:/srv/var/default.sqlite3?mode=ro") == "/srv/var/default.sqlite3"
+    assert sqlite_path("/srv/var/default.sqlite3") == "/srv/var/default.sqlite3"
+
+
+def test_the_page_says_what_the_replica_is(client):
+    text = run_experiment(client).text
+    if on_postgresql():
+        assert "is a separate server" in text
+    else:
+        assert "opens default's own SQLite file" in text
