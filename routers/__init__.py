@@ -137,6 +137,10 @@ the primary's test database through it::
 Without it (django-multidb-router's settings have none) tests get a separate,
 empty database for the replica; ``routers.W014`` warns, and nothing fails.
 
+``override_replica_databases(sets)`` routes one block of code by other sets
+(any ``REPLICA_DATABASES`` form), in that context only: other threads and
+requests keep the setting, where ``override_settings`` would change it for all.
+
 System checks
 -------------
 =====================  =========================================================
@@ -220,7 +224,7 @@ from .replica import (
     get_replica,
     get_slave,
 )
-from .replica_sets import primary_of
+from .replica_sets import override_replica_databases, primary_of
 from .shard_freeze import ShardFrozen, retry_while_frozen
 from .shard_ids import ShardedIdField
 from .shard_map import assign_logical_shards, current_map, logical_shard_for, shard_for
@@ -260,6 +264,7 @@ __all__ = [
     "get_replica",
     "get_slave",
     "logical_shard_for",
+    "override_replica_databases",
     "pin_this_thread",
     "pinning_scope",
     "primary_of",

@@ -64,6 +64,7 @@ from .replica_sets import (
     DEFAULT_DB_ALIAS,
     get_replica,
     is_weighted,
+    overridden,
     primary_of,
     replica_aliases,
     replica_sets,
@@ -236,16 +237,18 @@ class PinningReplicaRouter(ReplicaRouter):
     def db_for_read(self, model, **hints):
         """Reads stay on the primary when pinned, in a transaction, or until a replica caught up."""
         # The fast lane: the decision below when there is nothing to decide. No
-        # pin, no request scope, no trace recording, no database known down or
-        # lagging, the primary in no transaction, the next replica connected:
-        # then it is that replica. It is the hottest path of the package, hence
-        # the inlining; tests/routers/test_fast_lane.py holds it to the long way.
+        # pin, no request scope, no replica sets overridden for the block, no
+        # trace recording, no database known down or lagging, the primary in no
+        # transaction, the next replica connected: then it is that replica. It is
+        # the hottest path of the package, hence the inlining;
+        # tests/routers/test_fast_lane.py holds it to the long way.
         lane = _lanes.get(model)
         if (
             lane is not None
             and lane.routers is router.routers
             and current_scope() is None
             and not this_thread_is_pinned()
+            and overridden() is None
             and current_record() is None
             and health.monitor_ensured
             and not health.flagged
@@ -285,8 +288,8 @@ class PinningReplicaRouter(ReplicaRouter):
 
     def _open_lane(self, model, primary, hints):
         """Give *model* a fast lane if the routers name its databases by model alone."""
-        if not remembered(self, "db_for_write", model)[0]:
-            return
+        if overridden() is not None or not remembered(self, "db_for_write", model)[0]:
+            return  # a lane holds the setting's turns, never a block's override
         if primary in replica_sets():
             turns = rotation(primary)
             if turns.equal:

@@ -18,6 +18,16 @@ depends on ``TEST["MIRROR"]``, which only tells Django's test runner what to
 create. ``routers.E011``-``routers.E013`` check the setting; ``routers.W014``
 warns about a replica that tests would see as a separate, empty database.
 
+``override_replica_databases(raw)`` routes one block of code by other replica
+sets, e.g. a demo that shows weights on a project configured without them::
+
+    with override_replica_databases({"default": {"replica": 80, "default": 20}}):
+        ...  # reads of default's models: 4 in 5 from replica, 1 in 5 from default
+
+It is context-local (a ``ContextVar``, like the pins in ``pinning.py``), so
+other requests and threads keep the setting, where ``override_settings``
+would change it for every thread at once; the block's picks take fresh turns.
+
 Copy with: nothing (Django only).
 """
 
@@ -25,7 +35,9 @@ import itertools
 import random
 import threading
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 
 from django.conf import settings
@@ -39,6 +51,8 @@ __all__ = [
     "get_replica",
     "is_weighted",
     "normalise",
+    "override_replica_databases",
+    "overridden",
     "primary_of",
     "replica_aliases",
     "replica_sets",
@@ -68,9 +82,14 @@ def normalise(raw) -> dict[str, tuple[tuple[str, int], ...]]:
     return {DEFAULT_DB_ALIAS: tuple((alias, 1) for alias in members)}
 
 
-@cache
 def replica_sets() -> dict[str, tuple[tuple[str, int], ...]]:
-    """``REPLICA_DATABASES`` as ``{primary: ((alias, weight), ...)}``."""
+    """``REPLICA_DATABASES`` as ``{primary: ((alias, weight), ...)}`` (or the block's override)."""
+    override = _override.get()
+    return _configured() if override is None else override.sets
+
+
+@cache
+def _configured() -> dict[str, tuple[tuple[str, int], ...]]:
     if hasattr(settings, "REPLICA_DATABASES"):
         return normalise(settings.REPLICA_DATABASES)
     if hasattr(settings, "SLAVE_DATABASES"):
@@ -84,12 +103,21 @@ def replica_sets() -> dict[str, tuple[tuple[str, int], ...]]:
     return {}
 
 
-@cache
 def _groups() -> dict[str, str]:
     """Replica alias -> its primary."""
+    override = _override.get()
+    return _configured_groups() if override is None else override.groups
+
+
+@cache
+def _configured_groups() -> dict[str, str]:
+    return _groups_of(_configured())
+
+
+def _groups_of(sets) -> dict[str, str]:
     return {
         alias: primary
-        for primary, members in replica_sets().items()
+        for primary, members in sets.items()
         for alias, _ in members
         if alias != primary
     }
@@ -123,22 +151,67 @@ class _Rotation:
             return chosen
 
 
-@cache
 def rotation(primary: str) -> _Rotation:
-    return _Rotation(replica_sets()[primary])
+    """Whose turn it is among *primary*'s members: one rotation per process (or per override)."""
+    override = _override.get()
+    return _configured_rotation(primary) if override is None else override.rotations[primary]
+
+
+@cache
+def _configured_rotation(primary: str) -> _Rotation:
+    return _Rotation(_configured()[primary])
 
 
 @receiver(setting_changed)
 def _clear_caches(*, setting, **kwargs):
     if setting in {"REPLICA_DATABASES", "SLAVE_DATABASES", "DATABASE_ROUTERS"}:
-        for cached in (replica_sets, _groups, rotation, is_weighted):
+        for cached in (_configured, _configured_groups, _configured_rotation):
             cached.cache_clear()
 
 
-@cache
 def is_weighted(primary: str) -> bool:
     """Whether *primary*'s members have different weights (else it's plain round-robin)."""
-    return len({weight for _, weight in replica_sets()[primary]}) > 1
+    return not rotation(primary).equal
+
+
+class _Override:
+    """Replica sets for one block: the sets, who replicates whom, and their own turns."""
+
+    def __init__(self, sets):
+        self.sets = sets
+        self.groups = _groups_of(sets)
+        self.rotations = {primary: _Rotation(members) for primary, members in sets.items()}
+
+
+_override: ContextVar[_Override | None] = ContextVar("multidb_replica_sets", default=None)
+
+# overridden() -> bool-ish: the block's override, or None. The ContextVar's own
+# getter, so the replica router's fast lane can ask it in one C call.
+overridden = _override.get
+
+
+@contextmanager
+def override_replica_databases(raw) -> Iterator[dict[str, tuple[tuple[str, int], ...]]]:
+    """Route the block by *raw*, any ``REPLICA_DATABASES`` form, instead of the setting.
+
+    Only this context sees it (threads and requests elsewhere keep the
+    setting); nested blocks restore the outer sets. Raises ``ValueError`` for a
+    form, alias or weight the system check would refuse.
+    """
+    if not isinstance(raw, list | tuple | Mapping):
+        raise ValueError("REPLICA_DATABASES must be a list or a mapping.")
+    sets = normalise(raw)
+    for primary, members in sets.items():
+        for alias, weight in ((primary, 1), *members):
+            if alias not in settings.DATABASES:
+                raise ValueError(f"{alias!r} is not in DATABASES.")
+            if not isinstance(weight, int) or isinstance(weight, bool) or weight < 1:
+                raise ValueError(f"{alias!r} has the weight {weight!r}; use 1 or more.")
+    token = _override.set(_Override(sets))
+    try:
+        yield sets
+    finally:
+        _override.reset(token)
 
 
 def primary_of(alias: str | None) -> str | None:

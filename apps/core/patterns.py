@@ -128,17 +128,27 @@ PATTERNS = (
         slug="read-write-splitting",
         title="Read/write splitting: round-robin and weights",
         problem="Reads go to a primary's replicas in turn, or in proportion to their weights; "
-        "writes go to the primary.",
+        "writes go to the primary. A weight may name the primary itself, so it takes a share "
+        "of the reads.",
         settings='DATABASE_ROUTERS = ["routers.replica.PinningReplicaRouter", ...]\n'
-        'REPLICA_DATABASES = {"default": ["replica"]}\n'
-        'MIDDLEWARE = [..., "routers.middleware.PinningRouterMiddleware", ...]',
+        'REPLICA_DATABASES = {"default": ["replica"]}  # replicas per primary\n'
+        'REPLICA_DATABASES = {"default": {"replica": 80, "default": 20}}  # weights\n'
+        'MIDDLEWARE = [..., "routers.middleware.PinningRouterMiddleware", ...]\n'
+        "# one block of code, this context only:\n"
+        'with override_replica_databases({"default": ["replica", "default"]}): ...',
         sources=(
+            "routers.replica.ReplicaRouter.pick_replica",
+            "routers.replica_sets.override_replica_databases",
             "routers.replica.PinningReplicaRouter",
-            "routers.middleware.PinningRouterMiddleware",
         ),
-        tests=("tests/routers/test_pinning_requests.py", "tests/routers/test_replica.py"),
+        tests=(
+            "apps/core/tests/test_experiment_reads.py",
+            "tests/routers/test_replica_override.py",
+            "tests/routers/test_replica.py",
+        ),
         readme="Read/write splitting and read-your-writes",
         live=(("Read your writes", "notes:read_your_writes"),),
+        experiment="reads",
     ),
     Pattern(
         slug="read-your-writes",
@@ -147,11 +157,24 @@ PATTERNS = (
         "write (a WAL position in a cookie); code can force the primary; work that runs "
         "later carries the request's pins in a token.",
         settings='MIDDLEWARE = [..., "routers.middleware.PinningRouterMiddleware", ...]\n'
-        'MULTIDB_PINNING_MODE = "lsn"',
-        sources=("routers.pinning.capture_pinning", "routers.pinning.restore_pinning"),
-        tests=("tests/routers/test_pinning_requests.py",),
+        'MULTIDB_PINNING_MODE = "lsn"  # WAL positions on PostgreSQL; "time": a window\n'
+        "MULTIDB_PINNING_SECONDS = 15\n"
+        "with use_primary_db: ...  # force the primary for a block\n"
+        "token = capture_pinning()  # then, in the worker: with restore_pinning(token): ...",
+        sources=(
+            "routers.replica.PinningReplicaRouter._pinned",
+            "routers.pinning.UsePrimaryDB",
+            "routers.pinning.capture_pinning",
+            "routers.pinning.restore_pinning",
+        ),
+        tests=(
+            "apps/core/tests/test_experiment_read_your_writes.py",
+            "tests/routers/test_pinning_requests.py",
+            "tests/postgres/test_read_your_writes.py",
+        ),
         readme="Read/write splitting and read-your-writes",
         live=(("Read your writes", "notes:read_your_writes"),),
+        experiment="read_your_writes",
     ),
     Pattern(
         slug="failover",
