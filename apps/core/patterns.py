@@ -23,6 +23,7 @@ class Pattern:
     sources: tuple[str, ...]  # dotted paths of the routers, services or selectors
     tests: tuple[str, ...]  # test files, relative to the project root
     readme: str  # the README section that explains it
+    summary: str = ""  # one line for the gallery's list
     live: tuple[tuple[str, str], ...] = field(default=())  # (label, URL name) of live pages
     experiment: str = ""  # the module under apps.core.experiments with run(request)
 
@@ -37,6 +38,7 @@ PATTERNS = (
     Pattern(
         slug="app-label-routing",
         title="App-label routing",
+        summary="Each app's reads, writes and tables in its own database.",
         problem="Each app's tables live in one database: the blog in blog_db, the shop in "
         "shop_db, accounts in default. Reads, writes and migrations of an app go there, "
         "and nowhere else.",
@@ -56,6 +58,7 @@ PATTERNS = (
     Pattern(
         slug="per-database-migrations",
         title="Migrations per database",
+        summary="Only an app's own tables in each database, and showmigrations per alias.",
         problem="Each database gets only its own apps' tables: allow_migrate() answers for "
         "every app and alias, migrate_all runs migrate once per database, and "
         "showmigrations on an alias lists what is applied there.",
@@ -75,6 +78,8 @@ PATTERNS = (
     Pattern(
         slug="cross-database-relations",
         title="Relations across databases",
+        summary="Foreign keys, reverse managers and prefetch across databases; the join you "
+        "can't do.",
         problem="A post in blog_db has its author in default. Django can't join across "
         "databases: the foreign key is kept without a database constraint, authors are "
         "fetched for a whole page in one IN (...) query, and a lookup that would join "
@@ -98,6 +103,7 @@ PATTERNS = (
     Pattern(
         slug="likes-across-databases",
         title="Many-to-many and generic relations across databases",
+        summary="Users in default like posts in blog_db and products in shop_db, without joins.",
         problem="Users in default like posts in blog_db and products in shop_db. Django's "
         "GenericForeignKey reads a like's target from the like's own database and looks "
         "content types up in the target's; a ManyToManyField's through table would join "
@@ -127,6 +133,8 @@ PATTERNS = (
     Pattern(
         slug="read-write-splitting",
         title="Read/write splitting: round-robin and weights",
+        summary="Reads to replicas in turn or by weight, writes to the primary: 100 reads, "
+        "where each went.",
         problem="Reads go to a primary's replicas in turn, or in proportion to their weights; "
         "writes go to the primary. A weight may name the primary itself, so it takes a share "
         "of the reads.",
@@ -153,6 +161,8 @@ PATTERNS = (
     Pattern(
         slug="read-your-writes",
         title="Read your writes, forcing the primary, and background work",
+        summary="A client that just wrote reads its write; forcing the primary; pins "
+        "carried to background work.",
         problem="A client that just wrote reads the primary until a replica has replayed its "
         "write (a WAL position in a cookie); code can force the primary; work that runs "
         "later carries the request's pins in a token.",
@@ -179,6 +189,7 @@ PATTERNS = (
     Pattern(
         slug="failover",
         title="Failover and degraded mode",
+        summary="A replica or a primary taken away: what reads and writes get.",
         problem="A replica that is down, hung or lagging takes no reads; a primary that is "
         'down turns writes into a 503 "temporarily read-only" page while reads continue; '
         "a database with nothing to fail over to fails only the pages that need it.",
@@ -200,6 +211,7 @@ PATTERNS = (
     Pattern(
         slug="replica-lag",
         title="Replica lag: the pin and the lag limit",
+        summary="A pin for the writer, a lag limit for everyone: two mechanisms, shown apart.",
         problem="A replica behind the primary serves stale rows. Two separate mechanisms "
         "protect readers: a client's pin keeps it on the primary until the replica has its "
         "write, and a replica more than MULTIDB_MAX_REPLICA_LAG seconds behind takes no reads.",
@@ -222,6 +234,7 @@ PATTERNS = (
     Pattern(
         slug="analytics-warehouse",
         title="An analytics warehouse fed by logical replication",
+        summary="Reports across three databases' data on a warehouse fed by logical replication.",
         problem="Reports that join users, posts and orders run on a warehouse that copies the "
         "three databases' tables, read through a role that can only read.",
         settings='DATABASE_ROUTERS = [..., "routers.warehouse.WarehouseRouter", ...]\n'
@@ -237,6 +250,7 @@ PATTERNS = (
     Pattern(
         slug="read-only-legacy",
         title="A read-only database another system owns",
+        summary="A database another system owns: read, never written, never migrated.",
         problem="The legacy stock system is read, never written: an ORM write routed there "
         "raises before any SQL, and nothing is migrated there.",
         settings='DATABASE_ROUTERS = ["routers.read_only.ReadOnlyRouter", ...]  # first\n'
@@ -250,6 +264,8 @@ PATTERNS = (
     Pattern(
         slug="sharding",
         title="Sharding one model across databases",
+        summary="One model's rows over several databases by user; queries by key or across "
+        "every shard.",
         problem="Activity events are spread over two databases by user: 64 logical shards, "
         "placed by a versioned map; a query names its key, or asks every shard at once.",
         settings='DATABASE_ROUTERS = [..., "routers.sharding.ShardRouter", '
@@ -273,6 +289,7 @@ PATTERNS = (
     Pattern(
         slug="moving-data",
         title="Moving a logical shard between databases",
+        summary="Moving a logical shard to another database while its users keep writing.",
         problem="A logical shard moves to another database while its users keep writing: "
         "copy, catch up, a short freeze, switch the map, delete the old rows.",
         settings="manage.py move_shard N --to shard_1 --dry-run  # the plan, nothing moved\n"
@@ -286,6 +303,7 @@ PATTERNS = (
     Pattern(
         slug="multi-database-testing",
         title="Testing with several databases",
+        summary="How the suite tests several databases, replicas and real failures.",
         problem="Tests declare the databases they touch, replicas read their primary's test "
         "database, and what only real servers can answer runs against real servers.",
         settings='DATABASES["replica"]["TEST"] = {\n'

@@ -58,3 +58,16 @@ def test_a_source_whose_module_is_not_installed_is_a_note_not_an_error():
     assert source_of("no_such_module.helper") == (
         "# no_such_module.helper: not in this installation; it comes with the source."
     )
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda pattern: pattern.slug)
+def test_every_pattern_has_a_live_experiment(pattern):
+    from django.template.loader import get_template
+
+    assert pattern.experiment, f"{pattern.slug} has no experiment"
+    get_template(f"core/experiments/{pattern.slug}.html")  # raises if missing
+
+
+@pytest.mark.parametrize("pattern", PATTERNS, ids=lambda pattern: pattern.slug)
+def test_every_pattern_has_a_one_line_summary_for_the_list(pattern):
+    assert pattern.summary and len(pattern.summary) <= 100

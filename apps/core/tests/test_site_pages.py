@@ -90,3 +90,10 @@ def test_each_colour_reads_on_its_tint(colour):
 def test_a_pattern_s_router_source_links_its_whole_module(client):
     text = client.get("/patterns/app-label-routing/").text
     assert 'href="/source/app_label.py">routers/app_label.py</a>' in text
+
+
+def test_the_readme_s_screenshots_are_static_files_on_the_served_page(client):
+    text = client.get("/readme/").text
+    for name in ("gallery-1280.png", "gallery-390.png"):
+        assert f'src="/static/core/screenshots/{name}"' in text
+        assert (Path(settings.BASE_DIR) / "apps/core/static/core/screenshots" / name).exists()
