@@ -72,22 +72,37 @@ def end_other_sessions():
     With ``DATABASE_CONN_MAX_AGE`` a thread keeps its connections, and threads
     outlive the tests that started them (the shards' workers,
     routers/shard_queryset.py), so without this PostgreSQL would refuse to drop
-    the test databases ("being accessed by other users").
+    the test databases ("being accessed by other users"). Each alias ends its
+    own role's other sessions, mirrors included (a mirror's role, such as the
+    warehouse's reader, is another user on its owner's database), and a
+    mirror's own session is closed.
     """
     from django.db import DatabaseError, connections
 
     for connection in connections.all():
-        if connection.vendor != "postgresql" or connection.settings_dict["TEST"].get("MIRROR"):
+        if connection.vendor != "postgresql":
             continue
         try:
             with connection.cursor() as cursor:
                 cursor.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "SELECT pid, pg_terminate_backend(pid) FROM pg_stat_activity "
                     "WHERE datname = current_database() AND pid <> pg_backend_pid() "
                     "AND usename = current_user"
                 )
+                ended = [pid for pid, _ in cursor.fetchall()]
+                # pg_terminate_backend() only signals: wait for the backends to exit,
+                # or the DROP DATABASE right after may still find one of them.
+                deadline = time.monotonic() + 5
+                while ended and time.monotonic() < deadline:
+                    cursor.execute("SELECT pid FROM pg_stat_activity WHERE pid = ANY(%s)", [ended])
+                    ended = [pid for (pid,) in cursor.fetchall()]
+                    time.sleep(0.02)
         except DatabaseError:
             pass  # down, or a role that may not: Django's teardown will say so
+        if connection.settings_dict["TEST"].get("MIRROR"):
+            # A mirror's role (the warehouse's reader) is another user on its owner's
+            # test database: its own session has to go too.
+            connection.close()
 
 
 @pytest.fixture

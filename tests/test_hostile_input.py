@@ -193,6 +193,7 @@ def argument(route: Route, name: str, objects):
         ("analytics:report", "slug"): "top-products",
         ("analytics:report-csv", "slug"): "users-and-revenue",
         ("pattern_detail", "slug"): "cross-database-relations",  # the page with a form
+        ("source_detail", "name"): "replica.py",
     }
     if (route.name, name) not in fills:
         pytest.fail(f"Don't know how to fill {name!r} of {route.label!r}: add it to argument().")
