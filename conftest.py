@@ -106,6 +106,24 @@ def end_other_sessions():
 
 
 @pytest.fixture
+def staff_client(client):
+    """A client logged in as ``boss``, who is staff (the labs are for staff)."""
+    UserFactory(username="boss", is_staff=True)
+    assert client.login(username="boss", password=DEFAULT_PASSWORD)
+    return client
+
+
+@pytest.fixture
+def forgotten_health():
+    """``routers.health`` knows nothing before the test and forgets what it learnt after."""
+    from routers.health import health
+
+    health.reset()
+    yield
+    health.reset()
+
+
+@pytest.fixture
 def user(db):
     return UserFactory(username="john")
 

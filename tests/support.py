@@ -1,20 +1,18 @@
 """Helpers shared by the test suite."""
 
-import copy
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
-from django.db import connections
 
+# Where unreachable() points an alias: the failover lab's addresses, one place for both.
+from apps.core.experiments.outage import (  # noqa: F401 (re-exported)
+    UNREACHABLE_POSTGRES,
+    UNREACHABLE_SQLITE,
+    pointed_nowhere,
+)
 from routers.health import health
-from routers.thread_connections import reread_opened
-
-# Nothing can be opened here (SQLite never creates directories), and nothing
-# listens on port 1: either way the connection attempt fails at once.
-UNREACHABLE_SQLITE = "/nonexistent-directory/unreachable.sqlite3"
-UNREACHABLE_POSTGRES = {"HOST": "127.0.0.1", "PORT": "1"}
 
 
 def in_ci() -> bool:
@@ -41,19 +39,8 @@ def unreachable(alias: str) -> Iterator[None]:
     destroy it. Afterwards it is put back, and ``routers.health`` forgets what
     it learnt about the alias while it was away.
     """
-    original = connections[alias]
-    settings_dict = copy.deepcopy(original.settings_dict)
-    if original.vendor == "sqlite":
-        settings_dict["NAME"] = UNREACHABLE_SQLITE
-    else:
-        settings_dict.update(UNREACHABLE_POSTGRES)
-    broken = type(original)(settings_dict, alias)
-    connections[alias] = broken
-    reread_opened(alias)
     try:
-        yield
+        with pointed_nowhere(alias):
+            yield
     finally:
-        broken.close()
-        connections[alias] = original
-        reread_opened(alias)
         health.reset()

@@ -11,7 +11,6 @@ import threading
 import pytest
 from django.db import connections
 
-from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from routers.health import health
 
 pytestmark = [
@@ -22,12 +21,8 @@ ALIASES = ("default", "replica", "blog_db", "shop_db")
 
 
 @pytest.fixture
-def staff_client(client):
-    health.reset()
-    UserFactory(username="boss", is_staff=True)
-    assert client.login(username="boss", password=DEFAULT_PASSWORD)
-    yield client
-    health.reset()
+def staff_client(forgotten_health, staff_client):
+    return staff_client
 
 
 def answers_from_another_thread() -> dict[str, object]:

@@ -50,15 +50,11 @@ def nowhere(alias: str) -> str:
 
 
 @contextmanager
-def unreachable_here(alias: str) -> Iterator[str]:
-    """Inside the block, this thread's *alias* refuses connections; yields where it points.
-
-    The real wrapper is set aside, not closed (closing an in-memory SQLite
-    test database would destroy it), and put back in ``finally``, with
-    ``routers.health``'s mark on *alias* lifted if the block made it.
-    """
+def pointed_nowhere(alias: str) -> Iterator[str]:
+    """Inside the block this thread's *alias* is a fresh wrapper pointing where nothing
+    answers; yields where. The real wrapper is set aside, not closed (closing an
+    in-memory SQLite test database would destroy it), and put back afterwards."""
     original = connections[alias]
-    was_down = health.is_down(alias)
     settings_dict = copy.deepcopy(original.settings_dict)
     if original.vendor == "sqlite":
         settings_dict["NAME"] = UNREACHABLE_SQLITE
@@ -75,5 +71,18 @@ def unreachable_here(alias: str) -> Iterator[str]:
         finally:
             connections[alias] = original
             reread_opened(alias)
-            if not was_down:
-                health.mark_up(alias)
+
+
+@contextmanager
+def unreachable_here(alias: str) -> Iterator[str]:
+    """Inside the block, this thread's *alias* refuses connections; yields where it points.
+
+    Afterwards ``routers.health``'s mark on *alias* is lifted if the block made it.
+    """
+    was_down = health.is_down(alias)
+    try:
+        with pointed_nowhere(alias) as where:
+            yield where
+    finally:
+        if not was_down:
+            health.mark_up(alias)

@@ -5,31 +5,17 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db import connections
 
-from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from apps.blog.models import Post
 from apps.notes.models import Note
 from apps.shop.models import Product
 from routers.health import health
 
-pytestmark = pytest.mark.django_db(
-    transaction=True, databases=["default", "replica", "blog_db", "shop_db"]
-)
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "replica", "blog_db", "shop_db"]),
+    pytest.mark.usefixtures("forgotten_health"),
+]
 PAGE = "/patterns/failover/"
 ALIASES = ["default", "replica", "blog_db", "shop_db"]
-
-
-@pytest.fixture
-def staff_client(client):
-    UserFactory(username="boss", is_staff=True)
-    assert client.login(username="boss", password=DEFAULT_PASSWORD)
-    return client
-
-
-@pytest.fixture(autouse=True)
-def forgotten_health():
-    health.reset()
-    yield
-    health.reset()
 
 
 def run(client, alias):

@@ -3,26 +3,13 @@ on whether it takes reads. Real lag needs the topology: tests/postgres/test_lag_
 
 import pytest
 
-from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from apps.notes.lag_readers import meaning_of
-from routers.health import health
 
-pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+pytestmark = [
+    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
+    pytest.mark.usefixtures("forgotten_health"),
+]
 PAGE = "/patterns/replica-lag/"
-
-
-@pytest.fixture
-def staff_client(client):
-    UserFactory(username="boss", is_staff=True)
-    assert client.login(username="boss", password=DEFAULT_PASSWORD)
-    return client
-
-
-@pytest.fixture(autouse=True)
-def forgotten_health():
-    health.reset()
-    yield
-    health.reset()
 
 
 def test_a_replica_in_step_takes_reads_in_the_router_s_words(staff_client):

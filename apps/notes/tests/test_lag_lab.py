@@ -7,19 +7,10 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
-
 pytestmark = pytest.mark.django_db(databases=["default", "replica"])
 LAB = reverse("notes:lag_lab")
 # Nothing listens on port 1: the connection is refused at once.
 UNREACHABLE = "postgresql://postgres@127.0.0.1:1/multidb"
-
-
-@pytest.fixture
-def staff_client(client):
-    UserFactory(username="boss", is_staff=True)
-    assert client.login(username="boss", password=DEFAULT_PASSWORD)
-    return client
 
 
 @pytest.mark.parametrize("method", ["get", "post"])
