@@ -84,20 +84,24 @@ def test_app_label_checks_run_in_the_copy(project):
     assert finished.returncode == 1 and "routers.E002" in finished.stderr, describe(finished)
 
 
+# The site's own router in the blank project: app "things" in "other", the rest in "default".
+THINGS_ROUTER = (
+    "class ThingsRouter:\n"
+    "    def db_for_read(self, model, **hints):\n"
+    "        return 'other' if model._meta.app_label == 'things' else 'default'\n"
+    "    db_for_write = db_for_read\n"
+    "    def allow_relation(self, *objs, **hints):\n"
+    "        return True\n"
+    "    def allow_migrate(self, db, app_label, **hints):\n"
+    "        return db == ('other' if app_label == 'things' else 'default')\n"
+)
+
+
 def test_cross_database_queryset_refuses_the_join_and_allows_two_queries(project):
     assert project.copy("cross_database") == ["apps", "cross_database"]
     project.database("default")
     other = project.database("other")
-    (project.root / "site_router.py").write_text(
-        "class ThingsRouter:\n"
-        "    def db_for_read(self, model, **hints):\n"
-        "        return 'other' if model._meta.app_label == 'things' else 'default'\n"
-        "    db_for_write = db_for_read\n"
-        "    def allow_relation(self, *objs, **hints):\n"
-        "        return True\n"
-        "    def allow_migrate(self, db, app_label, **hints):\n"
-        "        return db == ('other' if app_label == 'things' else 'default')\n"
-    )
+    (project.root / "site_router.py").write_text(THINGS_ROUTER)
     project.write(
         things_manager="dbkit.cross_database.CrossDatabaseQuerySet",
         DATABASE_ROUTERS=["site_router.ThingsRouter"],
@@ -128,16 +132,7 @@ def test_generic_key_reads_each_target_from_its_own_database(project):
     """A mark in default points at a thing in other: read there, alone and prefetched."""
     assert project.copy("generic") == ["apps", "generic"]
     default, other = project.database("default"), project.database("other")
-    (project.root / "site_router.py").write_text(
-        "class ThingsRouter:\n"
-        "    def db_for_read(self, model, **hints):\n"
-        "        return 'other' if model._meta.app_label == 'things' else 'default'\n"
-        "    db_for_write = db_for_read\n"
-        "    def allow_relation(self, *objs, **hints):\n"
-        "        return True\n"
-        "    def allow_migrate(self, db, app_label, **hints):\n"
-        "        return db == ('other' if app_label == 'things' else 'default')\n"
-    )
+    (project.root / "site_router.py").write_text(THINGS_ROUTER)
     (project.root / "marks").mkdir()
     (project.root / "marks" / "__init__.py").write_text("")
     (project.root / "marks" / "models.py").write_text(
