@@ -174,14 +174,13 @@ def _owned_elsewhere(env, alias, variable, owner, owner_variable, *, var_dir):
     url = env.str(variable, default="").strip()
     owner_url = env.str(owner_variable, default="").strip()
     if owner_url and not url:
-        problem = UrlProblem(
+        return {alias: _dummy(), owner: _dummy()}, UrlProblem(
             owner_variable,
             owner,
             f"{owner_variable} is set but {variable} is not: the site reads {alias!r} "
             "through its own read-only role's URL.",
             hint=f"Set {variable} to the reader's URL on the same server, or unset both.",
         )
-        return {alias: _dummy(), owner: _dummy()}, problem
     if not url:
         owner_config = _embedded_sqlite(var_dir / EMBEDDED_FILES[owner])
         config = _read_only(owner_config)
@@ -210,14 +209,13 @@ def _reader(env, variable, *, alias, owner, owner_config) -> tuple[dict, UrlProb
     owner_variable = PRIMARY_VARIABLES[owner]
     url = env.str(variable, default="").strip()
     if url and not env.str(owner_variable, default="").strip():
-        problem = UrlProblem(
+        return _dummy(), UrlProblem(
             variable,
             alias,
             f"{variable} is set but {owner_variable} is not: migrations and refreshes of "
             f"{alias!r} need the URL of the role that owns its objects.",
             hint=f"Set {owner_variable} to the owner's URL on the same server, or unset both.",
         )
-        return _dummy(), problem
     if url:
         config, problem = _parse(url, variable=variable, alias=alias)
         if problem:

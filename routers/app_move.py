@@ -136,14 +136,14 @@ def create_app_tables(app_label: str, alias: str) -> list[str]:
     existing = set(connection.introspection.table_names())
     chosen = app_models(app_label)
     ours = {m._meta.db_table for m in chosen}
-    blocking = [
-        f"{m._meta.label}.{f.name} (to {f.related_model._meta.db_table})"
-        for m in chosen
-        for f in m._meta.local_fields
-        if f.is_relation
-        and getattr(f, "db_constraint", False)
-        and f.related_model._meta.db_table not in existing | ours
-    ]
+    blocking = []
+    for m in chosen:
+        for f in m._meta.local_fields:
+            related = f.related_model  # a model class for a relation, once apps are loaded
+            if not isinstance(related, type) or not getattr(f, "db_constraint", False):
+                continue
+            if related._meta.db_table not in existing | ours:
+                blocking.append(f"{m._meta.label}.{f.name} (to {related._meta.db_table})")
     if blocking:
         raise AppMoveError(
             f"{', '.join(blocking)} would get a database constraint to a table {alias} doesn't "

@@ -130,6 +130,7 @@ def unavailable_response(request, alias: str, retry_after: float):
     else:
         title = "Temporarily unavailable"
         detail = f"The database {alias} can't be reached right now, so this page can't be shown."
+    response: HttpResponse
     if "application/json" in request.headers.get("Accept", ""):
         response = JsonResponse(
             {
@@ -143,6 +144,7 @@ def unavailable_response(request, alias: str, retry_after: float):
     else:
         template = getattr(settings, "MULTIDB_READ_ONLY_TEMPLATE", "503.html")
         context = {"retry_after": seconds, "database": alias, "title": title, "detail": detail}
+        body: str
         try:
             body = render_to_string(template, context, request=request)
         except TemplateDoesNotExist:

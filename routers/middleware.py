@@ -76,6 +76,8 @@ READ_ONLY_METHODS = frozenset(["GET", "TRACE", "HEAD", "OPTIONS"])
 class PinningRouterMiddleware(MiddlewareMixin):
     """Pin a client's reads to the primaries until the replicas have its writes."""
 
+    async_mode: bool  # set by MiddlewareMixin.__init__, which django-stubs doesn't declare
+
     def __call__(self, request):
         if self.async_mode:
             return self.__acall__(request)
@@ -166,7 +168,7 @@ def ready() -> None:
 
 def check_middleware_order(app_configs=None, **kwargs):
     """Report ``PinningRouterMiddleware`` listed below ``SessionMiddleware``."""
-    position = {}
+    position: dict[str, tuple[int, str]] = {}
     for index, path in enumerate(settings.MIDDLEWARE):
         try:
             middleware = import_string(path)

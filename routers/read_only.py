@@ -35,7 +35,7 @@ Copy with: ``chain.py``, ``explain.py``.
 
 from collections.abc import Iterable, Mapping
 from contextlib import ContextDecorator
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from functools import cache
 from types import MappingProxyType
 
@@ -105,7 +105,7 @@ class allow_writes(ContextDecorator):
 
     def __init__(self, *aliases: str):
         self.aliases = frozenset(aliases)
-        self._tokens = []
+        self._tokens: list[Token[frozenset[str]]] = []
 
     def __enter__(self):
         self._tokens.append(_allowed.set(_allowed.get() | self.aliases))
@@ -200,7 +200,7 @@ def check_read_only(app_configs=None, **kwargs):
     """Report read-only aliases that don't exist, and managed models routed to one."""
     from django.apps import apps
 
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for alias in sorted(read_only_aliases()):
         if alias not in settings.DATABASES:
             errors.append(
@@ -228,13 +228,13 @@ def check_read_only(app_configs=None, **kwargs):
     asker = ReadOnlyRouter()  # the routers' answer without connecting to anything
     for model in apps.get_models():
         try:
-            alias = asker._ask("db_for_read", model, {})
+            routed = asker._ask("db_for_read", model, {})
         except Exception:
             continue  # a router that needs a row or a key to answer (sharding) says nothing here
-        if alias in read_only_aliases() and model._meta.managed:
+        if routed in read_only_aliases() and model._meta.managed:
             errors.append(
                 checks.Error(
-                    f"{model._meta.label} is routed to {alias!r}, a read-only database, but is "
+                    f"{model._meta.label} is routed to {routed!r}, a read-only database, but is "
                     "managed: migrate would try to create its table there.",
                     hint="Set managed = False in its Meta: the database's owner defines it.",
                     obj=model,

@@ -90,8 +90,10 @@ def replica_sets() -> dict[str, tuple[tuple[str, int], ...]]:
 
 @cache
 def _configured() -> dict[str, tuple[tuple[str, int], ...]]:
+    # Read by name: a project need not define either, so its settings' type (what
+    # django-stubs checks settings.X against) may lack them.
     if hasattr(settings, "REPLICA_DATABASES"):
-        return normalise(settings.REPLICA_DATABASES)
+        return normalise(getattr(settings, "REPLICA_DATABASES", None))
     if hasattr(settings, "SLAVE_DATABASES"):
         warnings.warn(
             "[multidb] The SLAVE_DATABASES setting has been deprecated. "
@@ -99,7 +101,7 @@ def _configured() -> dict[str, tuple[tuple[str, int], ...]]:
             DeprecationWarning,
             stacklevel=2,
         )
-        return normalise(settings.SLAVE_DATABASES)
+        return normalise(getattr(settings, "SLAVE_DATABASES", None))
     return {}
 
 
@@ -139,7 +141,7 @@ class _Rotation:
             self.next()  # start each process at a different point
 
     def next(self, eligible=None) -> str:
-        if eligible is None and self.equal:
+        if eligible is None and self.turns is not None:
             return next(self.turns)
         with self.lock:
             members = [(a, w) for a, w in self.members if eligible is None or a in eligible]
@@ -216,7 +218,7 @@ def override_replica_databases(raw) -> Iterator[dict[str, tuple[tuple[str, int],
 
 def primary_of(alias: str | None) -> str | None:
     """The primary whose data *alias* serves: itself, or the primary it replicates."""
-    return _groups().get(alias, alias)
+    return alias if alias is None else _groups().get(alias, alias)
 
 
 def replica_aliases() -> set[str]:
@@ -258,7 +260,7 @@ def check_replica_databases(app_configs=None, **kwargs):
                 id="routers.E011",
             )
         ]
-    errors = []
+    errors: list[checks.CheckMessage] = []
     for primary, members in normalise(raw).items():
         for alias, weight in ((primary, 1), *members):
             if alias not in settings.DATABASES:

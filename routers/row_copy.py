@@ -127,11 +127,11 @@ def sync_rows(
         page = source if last is None else source.filter(pk__gt=last)
         batch = list(page.order_by("pk").values_list(*fields)[:batch_size])
         done = len(batch) < batch_size
-        theirs = target if last is None else target.filter(pk__gt=last)
+        rows_there = target if last is None else target.filter(pk__gt=last)
         if not done:
-            theirs = theirs.filter(pk__lte=batch[-1][0])
+            rows_there = rows_there.filter(pk__lte=batch[-1][0])
         theirs = dict(
-            (values[0], row_digest(values)) for values in theirs.values_list(*fields).iterator()
+            (values[0], row_digest(values)) for values in rows_there.values_list(*fields).iterator()
         )
         ours = {values[0]: values for values in batch}
         gone = [pk for pk in theirs if pk not in ours]
@@ -179,7 +179,8 @@ def digests(
     rows: models.QuerySet, *, batch_size: int = DEFAULT_BATCH_SIZE, pause: float = 0.0
 ) -> dict:
     """Primary key -> ``row_digest`` of every row of *rows*, in batches by key, *pause* s apart."""
-    fields, found, last = attnames(rows.model), {}, None
+    fields, last = attnames(rows.model), None
+    found: dict = {}
     while True:
         page = rows if last is None else rows.filter(pk__gt=last)
         batch = list(page.order_by("pk").values_list(*fields)[:batch_size])
@@ -212,7 +213,8 @@ def insert_raw(alias: str, objs: list[models.Model]) -> None:
     fields = model._meta.concrete_fields
     size = connections[alias].ops.bulk_batch_size(fields, objs) or len(objs)
     for start in range(0, len(objs), size):
-        models.QuerySet(model, using=alias)._insert(
+        # A private method, so django-stubs leaves it out.
+        models.QuerySet(model, using=alias)._insert(  # type: ignore[attr-defined]
             objs[start : start + size], fields=fields, raw=True, using=alias
         )
 

@@ -194,8 +194,7 @@ def current_map() -> ShardMap:
         if cached and time.monotonic() - cached[1] < map_refresh_seconds():
             return cached[0]  # another thread refreshed it while this one waited
         try:
-            same = cached and map_version() == cached[0].version
-            fresh = cached[0] if same else read_map()
+            fresh = cached[0] if cached and map_version() == cached[0].version else read_map()
         except DatabaseError as error:
             if cached is None or isinstance(error, ShardMapError):
                 raise

@@ -294,7 +294,7 @@ class ShardMover:
         noted = move.detail.setdefault("freeze_keys", {})  # kept, in case this step resumes
         move.detail["freeze_changed"] = self._carry_changes(until_empty=True, noted=noted)
         save_move(move)
-        checked = {}
+        checked: dict[str, dict[str, list]] = {}
         for model in self.models:
             label = model._meta.label
             source = shard_rows(model, move.source, move.logical_shard)

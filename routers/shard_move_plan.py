@@ -87,7 +87,13 @@ def moves(*, logical_shard: int | None = None, limit: int = 20) -> list[Move]:
             f"SELECT {_FIELDS} FROM {MOVES_TABLE} {where} ORDER BY id DESC LIMIT %s",
             [*params, limit],
         )
-        return [Move(*row[:-1], detail=json.loads(row[-1])) for row in cursor.fetchall()]
+        return [_move(row) for row in cursor.fetchall()]
+
+
+def _move(row: tuple) -> Move:
+    """A ``Move`` from a row of ``_FIELDS`` (the columns are named as its fields)."""
+    values = dict(zip(_FIELDS.split(", "), row, strict=True))
+    return Move(**{**values, "detail": json.loads(values["detail"])})
 
 
 def running_move(logical_shard: int) -> Move | None:
@@ -169,7 +175,9 @@ def start_move(logical_shard: int, target: str) -> Move:
                 [logical_shard, plan.source, target, now, now, json.dumps({"plan": plan.rows})],
             )
         assign_logical_shards({logical_shard: plan.source})  # the same place, a new version
-    return running_move(logical_shard)
+    move = running_move(logical_shard)
+    assert move is not None  # the row inserted above
+    return move
 
 
 def save_move(move: Move) -> None:

@@ -38,8 +38,10 @@ Copy with: ``explain.py``, ``shard_ids.py``, ``shard_map.py``, ``sharding.py``.
 import contextvars
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import close_old_connections, connections, models
 
@@ -64,6 +66,8 @@ def _hints_of(queryset) -> dict:
 
 class ShardedQuerySet(models.QuerySet):
     """A queryset that knows its shard from its key, or asks every shard when told to."""
+
+    _db: str | None  # QuerySet's own "using" (private, so django-stubs leaves it out)
 
     def for_key(self, key):
         """The rows whose shard key is *key*, from the shard that holds them."""
@@ -214,10 +218,10 @@ class AcrossShards:
 
     def aggregate(self, **aggregates) -> dict:
         """``Count``, ``Sum``, ``Min``, ``Max`` and ``Avg``, combined from every shard's."""
-        parts = {}
+        parts: dict[str, models.Aggregate] = {}
         for name, aggregate in aggregates.items():
             kind = type(aggregate)
-            if kind not in _COMBINE or getattr(aggregate, "distinct", False):
+            if kind not in {*_COMBINE, models.Avg} or getattr(aggregate, "distinct", False):
                 raise ValueError(
                     f"across_shards() combines Count, Sum, Min, Max and Avg, not {aggregate!r}"
                 )
@@ -251,7 +255,7 @@ class AcrossShards:
         rows = []
         for part in self._gather(list, rows=len, queryset=queryset):
             rows.extend(part)
-        for name, descending in reversed(ordering and [_direction(o) for o in ordering]):
+        for name, descending in reversed([_direction(o) for o in ordering]):
             rows.sort(key=_sort_key(name, self._queryset.model), reverse=descending)
         self._results = rows[self._low : self._high]
         return self._results
@@ -274,7 +278,13 @@ class AcrossShards:
         return [answer for answer, _ in outcomes]
 
 
-_COMBINE = {models.Count: sum, models.Sum: sum, models.Min: min, models.Max: max, models.Avg: None}
+# How the shards' answers to each aggregate combine (an average from its sum and count).
+_COMBINE: dict[type[models.Aggregate], Callable[[list], Any]] = {
+    models.Count: sum,
+    models.Sum: sum,
+    models.Min: min,
+    models.Max: max,
+}
 
 
 def _ordering(queryset) -> list[str]:
@@ -309,6 +319,10 @@ def _sort_key(name: str, model):
             value = row[name]
         elif isinstance(row, models.Model):
             field = row._meta.get_field(name)
+            if not isinstance(field, models.Field):  # a reverse relation: no column to read
+                raise ValueError(
+                    f"across_shards() orders by the model's own fields, not by {name!r}"
+                )
             value = getattr(row, field.attname)
         else:
             raise ValueError("across_shards() orders model instances and values() rows only")

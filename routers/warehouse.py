@@ -114,7 +114,7 @@ def check_warehouse(app_configs=None, **kwargs):
         ]
     from django.apps import apps
 
-    errors = []
+    errors: list[checks.CheckMessage] = []
     read, write = config["READ"], config["WRITE"]
     for key in ("READ", "WRITE"):
         if config[key] not in settings.DATABASES:

@@ -22,6 +22,10 @@ class Command(BaseCommand):
         "source. An interrupted move goes on with --resume; one not yet switched "
         "is undone with --abort."
     )
+    # The step on screen: its name, when it started, when its bar was last drawn.
+    current: str | None
+    started: float
+    bar_at: float
 
     def add_arguments(self, parser):
         parser.add_argument("logical_shard", type=int, help="The logical shard to move.")
