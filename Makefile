@@ -58,9 +58,11 @@ test-postgres: install-dev
 	$(PG_TEST_ENV) $(TOPOLOGY) run -- $(BIN)/python -m pytest -m "not sqlite_only" \
 	  --ignore=tests/e2e --ignore=tests/compose $(PYTEST_ARGS)
 
+# ruff, then mypy with django-stubs over routers/ and project/ ([tool.mypy]).
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 # The cost of a lag-aware read decision, on the real topology (bench/lag_check.py).
 bench-lag: install-dev
