@@ -25,8 +25,8 @@ of its SQL panel, never beside it (``routers.E090``)::
     # urls.py: urlpatterns += debug_toolbar.toolbar.debug_toolbar_urls()
 
 The panel keeps the SQL panel's id, so the toolbar's Sel and Expl buttons,
-which look the SQL panel up by id, find it. Written for django-debug-toolbar
-6.0 and later (the toolbar with a store).
+which look the SQL panel up by id, find it. Tested with django-debug-toolbar
+8.0 (Django 5.2 and later).
 
 Copy with: ``explain.py``, one folder up, beside an empty ``contrib/__init__.py``.
 """

@@ -9,6 +9,8 @@ reasons are read back from what the toolbar stored, and from the page it
 serves for the SQL panel, the one the browser loads.
 """
 
+from importlib.util import find_spec
+
 import pytest
 
 from tests.blank_project import checked, describe
@@ -125,6 +127,10 @@ result["asgi"] = report(asyncio.run(AsyncClient().get("/page/")))
 
 @pytest.fixture
 def toolbar_project(project):
+    if find_spec("debug_toolbar") is None:
+        from tests.support import unavailable
+
+        unavailable("django-debug-toolbar", "pip install -r requirements-dev.txt")
     assert project.copy("contrib/debug_toolbar") == ["apps", "contrib/debug_toolbar", "explain"]
     project.copy("app_label")
     project.database("default")
