@@ -83,7 +83,7 @@ class RoutedSQLPanel(SQLPanel):
         for query in stats.get("queries", []):
             query["sql"] = format_html(
                 '{}<p class="djdt-router-reason">&rarr; <strong>{}</strong>: {}</p>',
-                mark_safe(query["sql"]),  # noqa: S308 (the SQL panel's own escaped HTML)
+                mark_safe(query["sql"]),  # the SQL panel's own HTML, its SQL escaped
                 query["alias"],
                 query.get("router_reason", NO_DECISION),
             )
