@@ -6,6 +6,8 @@
 # More:
 #   make demo-pg   the demo on the local PostgreSQL topology, its analytics warehouse
 #                  subscribed to the other servers (make pg-down stops it)
+#   make demo-debug   the demo with DJANGO_DEBUG=true: Django's debug pages and
+#                     the debug toolbar, its SQL panel with the routers' reasons
 #   make bench, bench-pinning, bench-lag, bench-drill   benchmarks (bench/README.md)
 #   make bench-analytics   warehouse reports against the ORM, and replication delay
 #   make bench-sharding    across_shards() in parallel against serial fan-out
@@ -30,6 +32,11 @@ demo: install
 	$(BIN)/python manage.py demo_history
 	$(BIN)/python manage.py sync_warehouse
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The toolbar is a development dependency (requirements-dev.txt).
+.PHONY: demo-debug
+demo-debug: install-dev
+	DJANGO_DEBUG=true $(MAKE) demo
 
 # subscribe comes after migrate_all, which creates the sources' publications and
 # the warehouse's tables, and before load_demo, so the warehouse streams the demo rows.

@@ -4,6 +4,8 @@
   (``project/databases.py``).
 - ``project.E002``: another variable whose value couldn't be used, such as a
   number of seconds that isn't a number (``project/variables.py``).
+- ``project.W010``: ``DJANGO_DEBUG`` is on, but django-debug-toolbar (a
+  development dependency) isn't installed, so its SQL panel is off.
 
 Registered when the settings module imports this one, so the check runs
 whichever apps are installed; ``project/startup.py`` turns its errors into a
@@ -29,4 +31,20 @@ def check_variables(app_configs=None, **kwargs):
     return [
         checks.Error(problem.message, hint=problem.hint, obj=problem.variable, id="project.E002")
         for problem in getattr(settings, "VARIABLE_PROBLEMS", [])
+    ]
+
+
+@checks.register("project")
+def check_debug_toolbar(app_configs=None, **kwargs):
+    """DJANGO_DEBUG asks for the toolbar; say so when it can't be shown."""
+    if not settings.DEBUG or getattr(settings, "DEBUG_TOOLBAR", True):
+        return []
+    return [
+        checks.Warning(
+            "DJANGO_DEBUG is on, but django-debug-toolbar isn't installed: the SQL panel "
+            "with the routers' reasons is off.",
+            hint="Install the development dependencies: pip install -r requirements-dev.txt.",
+            obj="DJANGO_DEBUG",
+            id="project.W010",
+        )
     ]

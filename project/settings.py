@@ -5,6 +5,7 @@ variable is documented in ``.env.example``.
 """
 
 import secrets
+from importlib.util import find_spec
 from pathlib import Path
 
 import environ
@@ -102,6 +103,35 @@ TEMPLATES = [
         },
     },
 ]
+
+# ------------------------------------------------------------------------------
+# Debug toolbar (DJANGO_DEBUG=true only)
+# ------------------------------------------------------------------------------
+# https://django-debug-toolbar.readthedocs.io/en/latest/installation.html
+# A development tool, in requirements-dev.txt: the image installs
+# requirements.txt alone and runs without DEBUG. Its SQL panel is
+# routers/contrib/debug_toolbar.py's, which adds the router's reason to each
+# query. DEBUG without the package installed is project.W010.
+DEBUG_TOOLBAR = DEBUG and find_spec("debug_toolbar") is not None
+if DEBUG_TOOLBAR:
+    INSTALLED_APPS += ["debug_toolbar"]
+    # Inside the routing trace, which stays outermost; both record reasons.
+    MIDDLEWARE.insert(1, "debug_toolbar.middleware.DebugToolbarMiddleware")
+    DEBUG_TOOLBAR_PANELS = [
+        "debug_toolbar.panels.history.HistoryPanel",
+        "debug_toolbar.panels.versions.VersionsPanel",
+        "debug_toolbar.panels.timer.TimerPanel",
+        "debug_toolbar.panels.settings.SettingsPanel",
+        "debug_toolbar.panels.headers.HeadersPanel",
+        "debug_toolbar.panels.request.RequestPanel",
+        "routers.contrib.debug_toolbar.RoutedSQLPanel",  # in place of the SQL panel
+        "debug_toolbar.panels.staticfiles.StaticFilesPanel",
+        "debug_toolbar.panels.templates.TemplatesPanel",
+        "debug_toolbar.panels.cache.CachePanel",
+        "debug_toolbar.panels.signals.SignalsPanel",
+    ]
+    # The toolbar shows itself to requests from these addresses only.
+    INTERNAL_IPS = ["127.0.0.1", "::1"]
 
 # ------------------------------------------------------------------------------
 # Databases

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
@@ -28,6 +29,11 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; the icon is an SVG.
     path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
 ]
+
+if apps.is_installed("debug_toolbar"):  # DJANGO_DEBUG=true (project/settings.py)
+    from debug_toolbar.toolbar import debug_toolbar_urls
+
+    urlpatterns += debug_toolbar_urls()
 
 handler400 = "apps.core.views.bad_request"
 

@@ -72,9 +72,14 @@ module              what it gives you                                 copy with
 ``apps``            registers the checks of the modules present       (nothing)
 ==================  ================================================  ==================
 
+``contrib/debug_toolbar.py`` gives ``RoutedSQLPanel``: django-debug-toolbar's
+SQL panel with the router's reason beside each query. Copy it into a
+``contrib/`` folder of the package, with ``explain``.
+
 Every module depends on Django and the standard library only, besides the
-siblings named. Settings are read on first use and re-read when
-``override_settings`` changes them. In this project the package is also
+siblings named (and ``contrib/debug_toolbar`` on django-debug-toolbar).
+Settings are read on first use and re-read when ``override_settings``
+changes them. In this project the package is also
 installable (``pip install`` of the repository builds a wheel of ``routers``
 alone, with ``py.typed``), and it may be copied under the BSD licence in
 ``LICENSE``.
@@ -177,6 +182,8 @@ System checks
 ``routers.W085``       ``DATABASE_SHARDING`` set, but no ``ShardRouter``
 ``routers.E086``       a router before ``ShardRouter`` answers for a sharded
                        model, so its key is never asked
+``routers.E090``       ``DEBUG_TOOLBAR_PANELS`` lists the toolbar's SQL panel
+                       beside ``RoutedSQLPanel`` (they share one id)
 =====================  =========================================================
 
 Switching from django-multidb-router

@@ -95,6 +95,9 @@ class BlankProject:
         (target / "__init__.py").write_text("")
         copied = sorted({module, *copy_with(module), "apps"})
         for module in copied:
+            if "/" in module:  # a subpackage's module ("contrib/debug_toolbar")
+                (target / module).parent.mkdir(exist_ok=True)
+                (target / module).parent.joinpath("__init__.py").write_text("")
             shutil.copy(REPO / "routers" / f"{module}.py", target / f"{module}.py")
         return copied
 

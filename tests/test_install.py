@@ -23,13 +23,18 @@ from tests.subprocess_env import REPO, run_python
 LOCAL_STATE = {".git", ".venv", "venv", "var", "build", "dist", "staticfiles", "node_modules"}
 
 # routers.generic defines a field on ContentType, so, like Django's own
-# contenttypes.fields, it imports once an app registry holds contenttypes.
+# contenttypes.fields, it imports once an app registry holds contenttypes;
+# routers.contrib.debug_toolbar extends the toolbar's SQL panel, which imports
+# once the registry holds debug_toolbar (here with none of its panels, which
+# would need the settings of a site).
 IMPORT_EVERY_MODULE = """
 import importlib, json, pkgutil
 import routers
 import django
 from django.conf import settings
-settings.configure(INSTALLED_APPS=["django.contrib.contenttypes"])
+settings.configure(
+    INSTALLED_APPS=["django.contrib.contenttypes", "debug_toolbar"], DEBUG_TOOLBAR_PANELS=[]
+)
 django.setup()
 modules = [m.name for m in pkgutil.walk_packages(routers.__path__, "routers.")]
 for name in modules:

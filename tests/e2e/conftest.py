@@ -114,8 +114,19 @@ def wait_until_serving(url: str, server: subprocess.Popen, log: Path) -> None:
 @pytest.fixture(scope="session")
 def demo_server():
     """Base URL (``http://127.0.0.1:PORT``) of the demo, migrated and seeded."""
+    yield from serve_demo()
+
+
+@pytest.fixture(scope="module")
+def debug_demo_server():
+    """Like ``demo_server``, with ``DJANGO_DEBUG=true``: Django's debug pages and the toolbar."""
+    yield from serve_demo(DJANGO_DEBUG="true")
+
+
+def serve_demo(**overrides: str):
+    """Yield the base URL of a demo server on its own files, *overrides* in its environment."""
     data_dir = Path(tempfile.mkdtemp(prefix="multidb-e2e-"))
-    env = server_env(data_dir)
+    env = server_env(data_dir) | overrides
     log = data_dir / "server.log"
     server = None
     try:
