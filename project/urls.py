@@ -14,7 +14,7 @@ urlpatterns = [
     path("patterns/<slug:slug>/", core_views.pattern_detail, name="pattern_detail"),
     path("readme/", core_views.readme_page, name="readme"),
     path("source/", core_views.source_list, name="source_list"),
-    path("source/<str:name>", core_views.source_detail, name="source_detail"),
+    path("source/<path:name>", core_views.source_detail, name="source_detail"),
     path("health.json", core_views.health_json, name="health_json"),
     path("blog/", include("apps.blog.urls")),
     path("shop/", include("apps.shop.urls")),

@@ -7,9 +7,11 @@ import routers
 
 
 def modules() -> dict[str, Path]:
-    """Each module's file name and path, in name order: the only files /source/ serves."""
+    """Each module's path under routers/ (``replica.py``, ``contrib/debug_toolbar.py``) and
+    its file, top level first: the only files /source/ serves."""
     package = Path(routers.__file__).parent
-    return {path.name: path for path in sorted(package.glob("*.py"))}
+    found = {path.relative_to(package).as_posix(): path for path in package.rglob("*.py")}
+    return dict(sorted(found.items(), key=lambda item: (item[0].count("/"), item[0])))
 
 
 def module_file(dotted_path: str) -> str:

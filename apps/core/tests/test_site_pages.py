@@ -34,7 +34,9 @@ def test_every_page_has_a_footer_linking_the_readme_and_the_source(client):
 
 def test_the_source_pages_list_and_show_every_module_of_routers(client):
     listing = client.get("/source/")
-    modules = sorted(path.name for path in (Path(settings.BASE_DIR) / "routers").glob("*.py"))
+    package = Path(settings.BASE_DIR) / "routers"
+    modules = sorted(path.relative_to(package).as_posix() for path in package.rglob("*.py"))
+    assert "contrib/debug_toolbar.py" in modules
     assert listing.status_code == 200
     for name in modules:
         assert f'href="/source/{name}"' in listing.text
@@ -44,7 +46,16 @@ def test_the_source_pages_list_and_show_every_module_of_routers(client):
 
 
 @pytest.mark.parametrize(
-    "name", ["settings.py", "..%2Fproject%2Fsettings.py", "%2E%2E", "__init__.pyc", "x" * 300]
+    "name",
+    [
+        "settings.py",
+        "..%2Fproject%2Fsettings.py",
+        "../project/settings.py",
+        "contrib/../../project/settings.py",
+        "%2E%2E",
+        "__init__.pyc",
+        "x" * 300,
+    ],
 )
 def test_only_the_routers_own_modules_are_served(client, name):
     assert client.get(f"/source/{name}").status_code == 404
