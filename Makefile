@@ -22,7 +22,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
+.PHONY: bench-lag demo demo-pg pg-down test migrations-check test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -46,7 +46,11 @@ demo-pg: install
 pg-down:
 	$(TOPOLOGY) down
 
-test: lint test-sqlite test-postgres
+test: lint migrations-check test-sqlite test-postgres
+
+# A model change without its migration fails here, before any test runs.
+migrations-check: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Everything but the Postgres-only tests, on the embedded SQLite default.
 test-sqlite: install-dev
