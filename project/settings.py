@@ -237,7 +237,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A 400 or 403 is logged as one line, not a traceback (apps/core/log_filters.py).
     "filters": {"client_errors": {"()": "apps.core.log_filters.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
+    # Time, level, process id and logger on every line: health (routers.health) is
+    # per process, so "replica marked down" means little without which worker said it.
+    # https://docs.python.org/3/library/logging.html#logrecord-attributes
+    "formatters": {
+        "console": {
+            "format": "{asctime} {levelname} [pid {process}] {name}: {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors"],
+            "formatter": "console",
+        }
+    },
     "root": {
         "handlers": ["console"],
         "level": variables.log_level("DJANGO_LOG_LEVEL", default="INFO"),
