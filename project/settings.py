@@ -194,6 +194,19 @@ STATIC_URL = "static/"
 # demo needs no collectstatic step.
 STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default="") or None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
+# Collected files get a content hash in their name and a gzip copy, so whitenoise
+# serves them compressed with a year-long Cache-Control: a changed file is a new
+# URL. That storage reads the manifest collectstatic writes, so it is used only
+# with DJANGO_STATIC_ROOT; a root without the manifest is project.E003.
+# https://whitenoise.readthedocs.io/en/stable/django.html#add-compression-and-caching-support
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_ROOT
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Internationalisation
