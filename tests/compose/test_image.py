@@ -28,6 +28,11 @@ def dockerfile_problems(text: str) -> list[str]:
         problems.append(f"runs as root (USER lines: {users})")
     if any("requirements-dev" in line for line in instructions):
         problems.append("installs the dev requirements")
+    installs = [line for line in instructions if "pip install" in line]
+    if not installs or not all("--require-hashes -r requirements.txt" in line for line in installs):
+        problems.append(
+            "pip install not from the hashed lock (--require-hashes -r requirements.txt)"
+        )
     if not any("collectstatic" in line for line in instructions if line.startswith("RUN ")):
         problems.append("no collectstatic at build time")
     # The variable selects the hashed, compressed storage (project/settings.py), for
@@ -56,7 +61,7 @@ def test_dockerfile_passes_hadolint(clean_home):
 
 
 def test_dockerfile_follows_the_image_conventions():
-    """Pinned slim base, non-root, runtime requirements only, static files collected hashed."""
+    """Pinned slim base, non-root, the runtime lock only, static files collected hashed."""
     assert dockerfile_problems(DOCKERFILE.read_text()) == []
 
 
