@@ -16,10 +16,11 @@ RUN groupadd --system --gid 10001 app \
     && useradd --system --uid 10001 --gid app --home-dir /app --no-create-home \
         --shell /usr/sbin/nologin app
 
-# Requirements first: the slow layer is rebuilt only when they change.
+# Requirements first: the slow layer is rebuilt only when they change. The lock
+# file (make lock) pins every package with its hashes; pip refuses anything else.
 # psycopg[binary] brings its own libpq, so no compiler or libpq-dev is needed.
 COPY requirements.txt ./
-RUN pip install --no-cache-dir -r requirements.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements.txt
 
 # Owned by root and read-only to the app user: the running site can't change its code.
 COPY . .

@@ -13,6 +13,7 @@
 #   make bench-sharding    across_shards() in parallel against serial fan-out
 #   make bench-move        move_shard under live writes: copy rate, write latency
 #   make bench-throughput  req/s under gunicorn: connection reuse, against one database
+#   make lock      regenerate requirements*.txt, with hashes, from requirements*.in
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -24,7 +25,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
+.PHONY: bench-lag demo demo-pg pg-down test migrations-check lock test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -53,7 +54,11 @@ demo-pg: install
 pg-down:
 	$(TOPOLOGY) down
 
-test: lint test-sqlite test-postgres
+test: lint migrations-check test-sqlite test-postgres
+
+# A model change without its migration fails here, before any test runs.
+migrations-check: install-dev
+	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # Everything but the Postgres-only tests, on the embedded SQLite default.
 test-sqlite: install-dev
@@ -127,13 +132,23 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
+# The lock files name every package with its hashes: pip refuses anything else.
 $(VENV)/.runtime: requirements.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -r requirements.txt
+	$(BIN)/python -m pip install -q --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(VENV)/bin/python
-	$(BIN)/python -m pip install -q -r requirements-dev.txt
+	$(BIN)/python -m pip install -q --require-hashes -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
+
+# Regenerate the lock files from requirements*.in: add or change a line there,
+# then `make lock`. Versions already locked stay as they are unless an .in line
+# changes them; the dev lock takes the runtime one's versions (-c requirements.txt).
+LOCK = $(BIN)/uv pip compile --quiet --generate-hashes --python-version 3.11 \
+	--custom-compile-command "make lock"
+lock: install-dev
+	$(LOCK) requirements.in -o requirements.txt
+	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

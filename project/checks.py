@@ -4,6 +4,9 @@
   (``project/databases.py``).
 - ``project.E002``: another variable whose value couldn't be used, such as a
   number of seconds that isn't a number (``project/variables.py``).
+- ``project.E003``: a manifest static files storage (``STORAGES["staticfiles"]``,
+  chosen by ``DJANGO_STATIC_ROOT``) whose manifest collectstatic hasn't written:
+  every ``{% static %}`` would fail at request time instead.
 - ``project.W010``: ``DJANGO_DEBUG`` is on, but django-debug-toolbar (a
   development dependency) isn't installed, so its SQL panel is off.
 
@@ -13,7 +16,9 @@ refusal to start under gunicorn and uvicorn.
 """
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import ManifestFilesMixin
 from django.core import checks
+from django.core.files.storage import storages
 
 
 @checks.register("project")
@@ -31,6 +36,33 @@ def check_variables(app_configs=None, **kwargs):
     return [
         checks.Error(problem.message, hint=problem.hint, obj=problem.variable, id="project.E002")
         for problem in getattr(settings, "VARIABLE_PROBLEMS", [])
+    ]
+
+
+@checks.register("project")
+def check_static_manifest(app_configs=None, **kwargs):
+    """A manifest storage needs collectstatic's manifest; say so at start-up, not per page.
+
+    Tagged "project", not "staticfiles": collectstatic runs the staticfiles checks
+    only, and it is the command that writes the manifest.
+    """
+    backend = settings.STORAGES.get("staticfiles", {}).get("BACKEND", "")
+    storage = storages["staticfiles"]
+    if not isinstance(storage, ManifestFilesMixin):
+        return []
+    root = settings.STATIC_ROOT
+    if root and storage.exists(storage.manifest_name):
+        return []
+    where = f"{root}/{storage.manifest_name}" if root else "STATIC_ROOT (unset)"
+    return [
+        checks.Error(
+            f'STORAGES["staticfiles"] is {backend}, but {where} is missing: collectstatic '
+            "hasn't run there.",
+            hint="Run manage.py collectstatic with DJANGO_STATIC_ROOT set (the Docker image "
+            "does), or unset DJANGO_STATIC_ROOT to serve the app folders as they are.",
+            obj="DJANGO_STATIC_ROOT",
+            id="project.E003",
+        )
     ]
 
 

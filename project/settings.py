@@ -224,6 +224,19 @@ STATIC_URL = "static/"
 # demo needs no collectstatic step.
 STATIC_ROOT = env.str("DJANGO_STATIC_ROOT", default="") or None
 WHITENOISE_USE_FINDERS = STATIC_ROOT is None
+# Collected files get a content hash in their name and a gzip copy, so whitenoise
+# serves them compressed with a year-long Cache-Control: a changed file is a new
+# URL. That storage reads the manifest collectstatic writes, so it is used only
+# with DJANGO_STATIC_ROOT; a root without the manifest is project.E003.
+# https://whitenoise.readthedocs.io/en/stable/django.html#add-compression-and-caching-support
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if STATIC_ROOT
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 # ------------------------------------------------------------------------------
 # Internationalisation
@@ -267,7 +280,22 @@ LOGGING = {
     "disable_existing_loggers": False,
     # A 400 or 403 is logged as one line, not a traceback (apps/core/log_filters.py).
     "filters": {"client_errors": {"()": "apps.core.log_filters.ClientErrorsWithoutTraceback"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["client_errors"]}},
+    # Time, level, process id and logger on every line: health (routers.health) is
+    # per process, so "replica marked down" means little without which worker said it.
+    # https://docs.python.org/3/library/logging.html#logrecord-attributes
+    "formatters": {
+        "console": {
+            "format": "{asctime} {levelname} [pid {process}] {name}: {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["client_errors"],
+            "formatter": "console",
+        }
+    },
     "root": {
         "handlers": ["console"],
         "level": variables.log_level("DJANGO_LOG_LEVEL", default="INFO"),

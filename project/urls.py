@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.templatetags.static import static
 from django.urls import include, path
+from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from apps.core import views as core_views
@@ -26,8 +27,12 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
-    # Browsers ask for /favicon.ico whatever the page links; the icon is an SVG.
-    path("favicon.ico", RedirectView.as_view(url=static("core/favicon.svg"), permanent=True)),
+    # Browsers ask for /favicon.ico whatever the page links; the icon is an SVG. Lazy:
+    # a missing static manifest is project.E003's to report, not this import's.
+    path(
+        "favicon.ico",
+        RedirectView.as_view(url=lazy(static, str)("core/favicon.svg"), permanent=True),
+    ),
 ]
 
 if apps.is_installed("debug_toolbar"):  # DJANGO_DEBUG=true (project/settings.py)

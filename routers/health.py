@@ -197,10 +197,16 @@ class Health:
     def mark_down(self, alias: str, error: object) -> None:
         with self._lock:
             state = self._state(alias)
+            # A change is logged once: the retries that fail while it stays down
+            # (each request's, each thread's, the monitor's) would repeat the line.
+            changed = not state.down_until
             state.down_until = time.monotonic() + cooldown_seconds()
             state.error = str(error).strip().splitlines()[0] if str(error).strip() else "down"
             self.flagged.add(alias)
-        logger.warning("%s marked down for %.0f s: %s", alias, cooldown_seconds(), error)
+        if changed:
+            logger.warning("%s marked down for %.0f s: %s", alias, cooldown_seconds(), error)
+        else:
+            logger.debug("%s still down: %s", alias, error)
 
     def mark_up(self, alias: str) -> None:
         with self._lock:
@@ -387,8 +393,14 @@ class Health:
             measured_at=time.monotonic(),
         )
         with self._lock:
+            was_lagging = self.lagging(replica)
             self._state(replica).lag = lag
             self._reflag(replica)
+            lagging = self.lagging(replica)
+        if lagging and not was_lagging:  # logged when it starts and ends, not per measure
+            logger.warning("%s: %s; reads go to %s until it catches up", replica, lagging, primary)
+        elif was_lagging and not lagging:
+            logger.info("%s caught up with %s", replica, primary)
         return lag
 
     def _reflag(self, alias: str) -> None:

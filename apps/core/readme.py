@@ -1,5 +1,6 @@
 """README.md as a page of the site: the gallery links its sections by their anchors."""
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -39,8 +40,11 @@ def _render(path: Path, mtime_ns: int) -> Readme:
         extension_configs={"codehilite": {"css_class": "source hl", "guess_lang": False}},
     )
     html = converter.convert(path.read_text())
-    # Images the README shows on a repository host are static files here.
-    html = html.replace(f'src="{STATIC_PREFIX}', f'src="{static("")}')
+    # Images the README shows on a repository host are static files here, each
+    # through static() so a collected image gets its hashed name.
+    html = re.sub(
+        rf'src="{re.escape(STATIC_PREFIX)}([^"]+)"', lambda m: f'src="{static(m[1])}"', html
+    )
     return Readme(html=html, anchors=dict(_headings(converter.toc_tokens)))
 
 

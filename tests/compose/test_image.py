@@ -28,8 +28,20 @@ def dockerfile_problems(text: str) -> list[str]:
         problems.append(f"runs as root (USER lines: {users})")
     if any("requirements-dev" in line for line in instructions):
         problems.append("installs the dev requirements")
+    installs = [line for line in instructions if "pip install" in line]
+    if not installs or not all("--require-hashes -r requirements.txt" in line for line in installs):
+        problems.append(
+            "pip install not from the hashed lock (--require-hashes -r requirements.txt)"
+        )
     if not any("collectstatic" in line for line in instructions if line.startswith("RUN ")):
         problems.append("no collectstatic at build time")
+    # The variable selects the hashed, compressed storage (project/settings.py), for
+    # collectstatic and the running site alike: set before that RUN, and kept after it.
+    collect = next((n for n, line in enumerate(instructions) if "collectstatic" in line), 0)
+    if not any(
+        "DJANGO_STATIC_ROOT=" in line for line in instructions[:collect] if line.startswith("ENV ")
+    ):
+        problems.append("no ENV DJANGO_STATIC_ROOT before collectstatic: files not hashed")
     if any(re.match(r"(ENV|ARG)\b.*DJANGO_SECRET_KEY", line) for line in instructions):
         problems.append("DJANGO_SECRET_KEY baked into the image with ENV or ARG")
     for needed in ("EXPOSE 8000", "HEALTHCHECK ", 'CMD ["gunicorn"'):
@@ -49,7 +61,7 @@ def test_dockerfile_passes_hadolint(clean_home):
 
 
 def test_dockerfile_follows_the_image_conventions():
-    """Pinned slim base, non-root, runtime requirements only, static files collected."""
+    """Pinned slim base, non-root, the runtime lock only, static files collected hashed."""
     assert dockerfile_problems(DOCKERFILE.read_text()) == []
 
 
@@ -164,3 +176,10 @@ def test_wait_for_databases_names_the_alias_and_variable_it_cannot_reach(tmp_pat
         "shard_1",
         "shop_db",
     ]
+
+
+def test_an_image_that_collects_without_the_static_root_is_rejected():
+    text = DOCKERFILE.read_text().replace("DJANGO_STATIC_ROOT=", "UNUSED_ROOT=")
+    assert "no ENV DJANGO_STATIC_ROOT before collectstatic: files not hashed" in (
+        dockerfile_problems(text)
+    )

@@ -109,7 +109,7 @@ def attempts_on(alias, attempts) -> Counter:
 
 
 def marked_down(caplog, alias) -> list[str]:
-    """The "marked down" warnings routers.health logged for *alias*: one per failed attempt."""
+    """The "marked down" warnings routers.health logged for *alias*: one per change of state."""
     messages = [r.getMessage() for r in caplog.records if r.name == "routers.health"]
     return [message for message in messages if message.startswith(f"{alias} marked down")]
 
@@ -232,7 +232,7 @@ def test_requests_meeting_a_hung_replica_wait_once_and_later_ones_skip_it(
     per_thread = attempts_on("replica", connection_attempts)
     assert set(per_thread) <= {thread.name for thread in early}
     assert set(per_thread.values()) == {1}  # no request waited on the replica twice
-    assert len(marked_down(caplog, "replica")) == per_thread.total()
+    assert len(marked_down(caplog, "replica")) == 1  # however many attempts failed
     for name, status, answer in answers:
         assert status == 200 and answer["found"] is True and answer["alias"] == "default"
         if name.startswith("late"):

@@ -3,15 +3,13 @@
 The steps and what an interruption leaves are in ``routers/shard_move.py``.
 """
 
-import sys
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DatabaseError
 
 from ...shard_move import MoveError, ShardMover, abort_move, plan_move
-
-BAR_WIDTH = 24
+from ..progress import Report
 
 
 class Command(BaseCommand):
@@ -49,7 +47,7 @@ class Command(BaseCommand):
     def handle(
         self, logical_shard, *, target, dry_run, resume, abort, batch_size, pause, **options
     ):
-        self.verbosity = options["verbosity"]
+        self.report = Report(self, options["verbosity"])
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         if not 0 <= pause <= 60:
@@ -99,50 +97,26 @@ class Command(BaseCommand):
 
     def dry_run(self, logical_shard, target):
         plan = plan_move(logical_shard, target)
-        self.stdout.write(
+        self.say(
             f"Would move logical shard {logical_shard} from {plan.source} to {plan.target} "
             f"(map v{plan.map_version}); nothing done."
         )
         for label, (source_rows, target_rows) in plan.rows.items():
-            self.stdout.write(
+            self.say(
                 f"  {label:<24} {source_rows:>9,} rows on {plan.source}, "
                 f"{target_rows:,} already on {plan.target}"
             )
 
     def say(self, text):
-        if self.verbosity:
-            self.stdout.write(text)
+        self.report.say(text)
 
     def step(self, name):
         """Close the previous step's line with its time; ``name`` starts the next."""
         previous = getattr(self, "current", None)
-        if previous is not None and self.verbosity:
-            elapsed = time.monotonic() - self.started
-            self.clear_bar()
-            self.stdout.write(f"{previous:<9} done in {elapsed:.2f} s")
-        self.current, self.started, self.bar_at = name, time.monotonic(), 0.0
+        if previous is not None:
+            self.say(f"{previous:<9} done in {time.monotonic() - self.started:.2f} s")
+        self.current, self.started = name, time.monotonic()
 
     def progress(self, step, label, done, total):
-        """A bar with rows copied and the rate: redrawn on a terminal, a line a second otherwise."""
-        now = time.monotonic()
-        if self.verbosity == 0 or (now - self.bar_at < 1 and done < total):
-            return
-        self.bar_at = now
-        filled = BAR_WIDTH * min(done, total) // max(total, 1)
-        rate = done / max(now - self.started, 1e-6)
-        text = (
-            f"{step:<9} {label} [{'#' * filled}{'-' * (BAR_WIDTH - filled)}] "
-            f"{done:,}/{total:,} rows, {rate:,.0f} rows/s"
-        )
-        if self.interactive():
-            self.stdout.write(f"\r{text}", ending="")
-            self.stdout.flush()
-        else:
-            self.stdout.write(text)
-
-    def clear_bar(self):
-        if self.interactive():
-            self.stdout.write("\r\033[K", ending="")
-
-    def interactive(self) -> bool:
-        return self.stdout.isatty() if hasattr(self.stdout, "isatty") else sys.stdout.isatty()
+        """A bar with rows copied and the rate (``routers/management/progress.py``)."""
+        self.report.progress(f"{step:<9} {label}", done, total)

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from apps.analytics.services import reports_refresh
+from routers.management.progress import Report
 
 
 class Command(BaseCommand):
@@ -12,8 +13,7 @@ class Command(BaseCommand):
         "analytics.refresh_log. Readers keep the old rows until the new ones are ready."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity, **options):
+        report = Report(self, verbosity)
         for refreshed in reports_refresh():
-            self.stdout.write(
-                f"{refreshed.name}: {refreshed.rows} rows in {refreshed.duration_ms:.0f} ms"
-            )
+            report.say(f"{refreshed.name}: {refreshed.rows} rows in {refreshed.duration_ms:.0f} ms")

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.analytics.services import reports_refresh, warehouse_sync
+from routers.management.progress import Report
 
 
 class Command(BaseCommand):
@@ -18,16 +19,17 @@ class Command(BaseCommand):
             "--no-refresh", action="store_true", help="Copy rows only; don't refresh reports."
         )
 
-    def handle(self, *args, no_refresh=False, **options):
+    def handle(self, *args, no_refresh=False, verbosity=1, **options):
+        report = Report(self, verbosity)
         try:
             results = warehouse_sync()
         except ValueError as error:
             raise CommandError(str(error)) from error
         for result in results:
-            self.stdout.write(
+            report.say(
                 f"{result.table:<16} {result.inserted} inserted, {result.updated} updated, "
                 f"{result.deleted} deleted"
             )
         if not no_refresh:
             for refreshed in reports_refresh():
-                self.stdout.write(f"{refreshed.name:<16} refreshed: {refreshed.rows} rows")
+                report.say(f"{refreshed.name:<16} refreshed: {refreshed.rows} rows")

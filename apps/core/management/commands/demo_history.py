@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from apps.activity.backfill import events_backfill
 from apps.shop.models import Order, OrderItem, Product
+from routers.management.progress import Report
 
 USERS = 48
 PREFIX = "history"
@@ -26,10 +27,11 @@ class Command(BaseCommand):
         "run again: a second run adds nothing. Run after load_demo."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity, **options):
+        report = Report(self, verbosity)
         products = list(Product.objects.filter(is_active=True).order_by("pk"))
         if not products:
-            self.stdout.write("No products yet: run manage.py load_demo first.")
+            report.say("No products yet: run manage.py load_demo first.")
             return
         pick = random.Random(2026)
         now = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -47,7 +49,7 @@ class Command(BaseCommand):
             for user, count in placed.items():  # what the order outbox would have counted
                 User.objects.filter(pk=user.pk).update(orders_placed=count)
         events = events_backfill()  # ids 32-63 modulo 64: the first users on shard_1
-        self.stdout.write(
+        report.say(
             f"{USERS} history users; {added} orders added; {events.total()} activity events "
             "recorded."
         )

@@ -12,6 +12,7 @@ from apps.analytics.replication import owner_alias
 from apps.core.topology import primary_aliases
 from apps.legacy import schema
 from apps.legacy.models import Item
+from routers.management.progress import Report
 from routers.sharding import shard_aliases
 
 
@@ -24,23 +25,25 @@ class Command(BaseCommand):
         "post, order and note's activity event on its user's shard, if it has none yet."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args, verbosity, **options):
+        report = Report(self, verbosity)
         for alias in primary_aliases():
             if alias == owner_alias():
-                self.stdout.write(
+                report.say(
                     f"{alias:<15} skipped: the warehouse copies the others "
                     "(logical replication, or sync_warehouse on SQLite)"
                 )
                 continue
             fixture = Path(settings.BASE_DIR) / "fixtures" / f"{alias}.json"
             if not fixture.exists():
-                self.stdout.write(f"{alias:<15} no fixture ({fixture.name})")
+                report.say(f"{alias:<15} no fixture ({fixture.name})")
                 continue
-            # loaddata runs in one transaction on that database: all or nothing.
-            call_command("loaddata", str(fixture), database=alias, verbosity=0)
-            self.stdout.write(f"{alias:<15} loaded {fixture.relative_to(settings.BASE_DIR)}")
-        self.stdout.write(self.legacy())
-        self.stdout.write(self.activity())
+            # loaddata runs in one transaction on that database: all or nothing. At
+            # -v 2 it says how many objects it installed.
+            call_command("loaddata", str(fixture), database=alias, verbosity=max(0, verbosity - 1))
+            report.say(f"{alias:<15} loaded {fixture.relative_to(settings.BASE_DIR)}")
+        report.say(self.legacy())
+        report.say(self.activity())
 
     @staticmethod
     def activity() -> str:

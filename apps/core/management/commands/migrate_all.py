@@ -13,6 +13,7 @@ from apps.core.topology import (
     replica_of,
     sharded_here,
 )
+from routers.management.progress import Report
 from routers.shard_map import ShardMapError, map_database, read_map, shard_aliases
 
 
@@ -33,7 +34,8 @@ class Command(BaseCommand):
             help="Apply nothing; exit with status 1 if a database has unapplied migrations.",
         )
 
-    def handle(self, *args, check=False, **options):
+    def handle(self, *args, check=False, verbosity=1, **options):
+        self.report = Report(self, verbosity)
         behind = []
         for position, alias in enumerate(aliases := primary_aliases()):
             pending = self.pending(alias)
@@ -44,19 +46,26 @@ class Command(BaseCommand):
                     if pending
                     else "up to date"
                 )
-                self.stdout.write(f"{alias:<15} {state}{self.shard_note(alias)}")
+                self.report.say(f"{alias:<15} {state}{self.shard_note(alias)}")
                 if pending:
                     behind.append(alias)
                 continue
             try:
-                call_command("migrate", database=alias, interactive=False, verbosity=0)
+                # -v 2 shows migrate's own lines: each migration as it is applied.
+                call_command(
+                    "migrate",
+                    database=alias,
+                    interactive=False,
+                    verbosity=max(0, verbosity - 1),
+                    stdout=self.stdout,
+                )
             except Exception as error:
                 untouched = ", ".join(aliases[position + 1 :]) or "none"
                 raise CommandError(
                     f"Migrating {alias!r} failed: {error}. Not attempted after it: {untouched}."
                 ) from error
             tables = connections[alias].introspection.table_names()
-            self.stdout.write(
+            self.report.say(
                 f"{alias:<15} applied {len(pending)} migrations ({here} with tables here); "
                 f"{len(tables)} tables{self.shard_note(alias)}"
             )
@@ -65,16 +74,16 @@ class Command(BaseCommand):
         self.describe_map()
         for alias in connections:
             if primary := replica_of(alias):
-                self.stdout.write(
+                self.report.say(
                     f"{alias:<15} skipped: a replica of {primary}, which gives it its schema"
                 )
             elif owner := reader_of(alias):
-                self.stdout.write(
+                self.report.say(
                     f"{alias:<15} skipped: a read-only role on {owner}'s database, "
                     f"migrated through {owner}"
                 )
             elif is_read_only(alias):
-                self.stdout.write(
+                self.report.say(
                     f"{alias:<15} skipped: read-only (DATABASE_READ_ONLY); its owner defines "
                     "its schema, and Django records no migrations there"
                 )
@@ -99,11 +108,11 @@ class Command(BaseCommand):
                     "subscription is refreshed (scripts/pg_topology.py subscribe, or "
                     "compose's subscribe service)"
                 )
-            self.stdout.write(line)
+            self.report.say(line)
         dropped, kept = replication.prune_copies()
         owner = replication.owner_alias()
         if dropped:
-            self.stdout.write(f"{owner:<15} dropped from the copies: {', '.join(dropped)}")
+            self.report.say(f"{owner:<15} dropped from the copies: {', '.join(dropped)}")
         for reason in kept:
             self.stderr.write(f"{owner:<15} kept a column no source publishes: {reason}")
 
@@ -126,7 +135,7 @@ class Command(BaseCommand):
         places = ", ".join(
             f"{alias} holds {shard_map.describe(alias)}" for alias in shard_aliases()
         )
-        self.stdout.write(
+        self.report.say(
             f"{map_database():<15} shard map v{shard_map.version}, "
             f"{len(shard_map.aliases)} logical shards: {places}"
         )

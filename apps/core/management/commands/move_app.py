@@ -8,7 +8,6 @@ embedded demo's SQLite files can be copied into the PostgreSQL topology::
 The copy, its transaction and its checks are in ``routers/app_move.py``.
 """
 
-import time
 from urllib.parse import urlsplit, urlunsplit
 
 from django.core.management.base import BaseCommand, CommandError
@@ -16,6 +15,7 @@ from django.db import DatabaseError, connections
 
 from project.databases import database_from_url
 from routers.app_move import AppMoveError, move_app, plan_app_move, routing_rule
+from routers.management.progress import Report
 
 
 class Command(BaseCommand):
@@ -50,7 +50,7 @@ class Command(BaseCommand):
     ):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
-        self.verbosity, self.opened = options["verbosity"], []
+        self.report, self.opened = Report(self, options["verbosity"]), []
         try:
             self.copy(app_label, source, target, replace, create_tables, dry_run, batch_size)
         finally:
@@ -64,7 +64,6 @@ class Command(BaseCommand):
         try:
             if dry_run:
                 return self.dry_run(plan_app_move(app_label, source_alias, target_alias))
-            self.started = self.shown = time.monotonic()
             copies = move_app(
                 app_label,
                 source_alias,
@@ -72,7 +71,7 @@ class Command(BaseCommand):
                 replace=replace,
                 create_tables=create_tables,
                 batch_size=batch_size,
-                progress=self.progress,
+                progress=self.report.progress,
             )
         except AppMoveError as error:
             raise CommandError(str(error)) from error
@@ -81,19 +80,18 @@ class Command(BaseCommand):
                 f"A database failed during the copy: {error}. The target's transaction rolled "
                 "back: nothing was written."
             ) from error
-        if self.verbosity:
-            for copy in copies:
-                self.stdout.write(
-                    f"{copy.label:<28} {copy.checksum[0]:>9,} rows, checksum "
-                    f"{copy.checksum[1][:12]} on both; {copy.written:,} written, "
-                    f"{copy.deleted:,} deleted in {copy.seconds:.2f} s"
-                    + ("; sequence reset" if copy.sequences_reset else "")
-                )
-            self.stdout.write(f"Copied {app_label} to {target_alias}; {source_alias} is untouched.")
-            if target_alias == target:
-                self.stdout.write(f"Route it there:\n    {routing_rule(app_label, target)}")
-            else:
-                self.stdout.write("Point the app's database variable at the target to use it.")
+        for copy in copies:
+            self.report.say(
+                f"{copy.label:<28} {copy.checksum[0]:>9,} rows, checksum "
+                f"{copy.checksum[1][:12]} on both; {copy.written:,} written, "
+                f"{copy.deleted:,} deleted in {copy.seconds:.2f} s"
+                + ("; sequence reset" if copy.sequences_reset else "")
+            )
+        self.report.say(f"Copied {app_label} to {target_alias}; {source_alias} is untouched.")
+        if target_alias == target:
+            self.report.say(f"Route it there:\n    {routing_rule(app_label, target)}")
+        else:
+            self.report.say("Point the app's database variable at the target to use it.")
 
     def alias(self, value: str, *, option: str) -> str:
         """*value* if it is an alias; else a connection for the URL, named by it (no password)."""
@@ -115,21 +113,13 @@ class Command(BaseCommand):
         return name
 
     def dry_run(self, plan):
-        self.stdout.write(
+        self.report.say(
             f"Would copy {plan.app_label} from {plan.source} to {plan.target}; nothing done."
         )
         for table in plan.missing_tables:
-            self.stdout.write(f"  missing: table {table}")
+            self.report.say(f"  missing: table {table}")
         for label, (ours, theirs) in plan.rows.items():
-            self.stdout.write(f"  {label:<28} {ours:>9,} rows, {theirs:,} already there")
-
-    def progress(self, label, done, total):
-        now = time.monotonic()
-        if self.verbosity < 2 and (now - self.shown < 1 or not self.verbosity):
-            return
-        self.shown = now
-        rate = done / max(now - self.started, 1e-6)
-        self.stdout.write(f"  {label} {done:,}/{total:,} rows, {rate:,.0f} rows/s")
+            self.report.say(f"  {label:<28} {ours:>9,} rows, {theirs:,} already there")
 
 
 def _without_password(url: str) -> str:

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.legacy import drift
+from routers.management.progress import Report
 
 
 class Command(BaseCommand):
@@ -15,9 +16,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--database", default="legacy", help="Default: legacy.")
 
-    def handle(self, *args, database="legacy", **options):
+    def handle(self, *args, database="legacy", verbosity=1, **options):
         diff = drift.check(database)
         if diff:
+            # The diff is the error's detail: written at any verbosity, as the error is.
             self.stdout.write("\n".join(diff))
             raise CommandError(
                 f"apps/legacy/models.py no longer matches {database!r}: update the models "
@@ -26,7 +28,7 @@ class Command(BaseCommand):
             )
         tables = drift.describe_models()
         columns = sum(len(table.columns) for table in tables.values())
-        self.stdout.write(
+        Report(self, verbosity).say(
             f"{database}: the models match the live schema ({len(tables)} tables and views, "
             f"{columns} columns)"
         )
