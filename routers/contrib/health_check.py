@@ -100,6 +100,7 @@ def unanswered(alias: str) -> str:
     if not usable:
         return why
     try:
+        connection.ensure_connection()  # done by usable(), unless it saw no need to connect
         silent = check_reused(connection)
         if silent:
             health.mark_down(alias, silent)
