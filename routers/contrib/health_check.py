@@ -89,7 +89,7 @@ class RoutedDatabase(HealthCheck):
 
 
 def unanswered(alias: str) -> str:
-    """ "" if *alias* answers ``SELECT 1`` now; else why not, with no host, port or user in it.
+    """Why *alias* doesn't answer ``SELECT 1`` now, or "" when it does; no host, port or user.
 
     Tries nothing while *alias* cools down. A failure to reach the server
     marks it down in ``health.py``; an answer marks it up.
@@ -101,15 +101,18 @@ def unanswered(alias: str) -> str:
         return why
     try:
         connection.ensure_connection()  # done by usable(), unless it saw no need to connect
-        silent = check_reused(connection)
-        if silent:
-            health.mark_down(alias, silent)
-            return f"{alias} not answering: {silent}"
-        if not is_connected(connection):  # check_reused() closes one whose SELECT 1 failed
-            health.mark_down(alias, "the connection broke")
-            return f"{alias} down: the connection broke"
-        if not hasattr(connection.connection, "pgconn"):
-            # check_reused() asks psycopg 3 only; SQLite and others answer here.
+        timeout = connection.settings_dict.get("OPTIONS", {}).get("connect_timeout")
+        if timeout and hasattr(connection.connection, "pgconn"):
+            # psycopg 3: SELECT 1 bounded by connect_timeout. A connection whose
+            # query failed is closed; one that got no answer is closed and reported.
+            silent = check_reused(connection)
+            if silent:
+                health.mark_down(alias, silent)
+                return f"{alias} not answering: {silent}"
+            if not is_connected(connection):
+                health.mark_down(alias, "SELECT 1 failed on a new connection")
+                return f"{alias} down: the connection broke"
+        else:  # SQLite (a local file) and the rest: Django's cursor, with no bound of its own
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
     except DatabaseError as error:

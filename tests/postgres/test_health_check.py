@@ -1,4 +1,4 @@
-"""django-health-check on the real topology: ``default`` stopped, then started again.
+"""django-health-check on the real topology: ``default`` stopped, hung, then back again.
 
 ``manage.py health_check health_ready --no-http`` runs the readiness URL's
 checks (``routers.contrib.health_check``) in a process of its own, which
@@ -8,6 +8,7 @@ of their own, which connect to the test databases. The ``topology`` fixture
 brings every server back, and the standby in step, pass or fail.
 """
 
+import os
 import time
 
 import pytest
@@ -50,8 +51,6 @@ def topology():
 
 def health_check_command():
     """``manage.py health_check`` on the readiness URL's checks, in a process of its own."""
-    import os
-
     env = {**os.environ, "MULTIDB_REPLICA_LAG_INTERVAL": "0"}
     return manage("health_check", "health_ready", "--no-http", env=env)
 
@@ -100,3 +99,12 @@ def test_readiness_stays_200_with_a_warning_while_the_standby_is_stopped(topolog
     assert response.json()["RoutedDatabase(alias='replica')"].startswith("Warning: replica down")
     assert response.json()["RoutedDatabase(alias='replica')"].endswith("its reads go to default")
     assert response.json()["RoutedDatabase(alias='default')"] == "OK"
+
+
+def test_readiness_is_503_while_default_accepts_no_connection_and_answers_nothing(topology):
+    """A hung postmaster: the check's connection gives up at connect_timeout, not never."""
+    topology.hang("primary")
+    response = Client().get(READY, **JSON)
+    assert response.status_code == 503
+    assert response.json()["RoutedDatabase(alias='default')"].startswith("Unavailable: default")
+    assert health.is_down("default")
