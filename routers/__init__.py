@@ -78,10 +78,10 @@ and need it besides: ``contrib/health_check`` gives django-health-check a
 check per database (a primary that can't be reached fails, a replica's
 trouble is a warning) and a readiness view that answers 503 while one fails
 (copy with health, replica_sets, thread_connections). Settings are read on
-first use and re-read when ``override_settings`` changes them. In this project the package is also
-installable (``pip install`` of the repository builds a wheel of ``routers``
-alone, with ``py.typed``), and it may be copied under the BSD licence in
-``LICENSE``.
+first use and re-read when ``override_settings`` changes them. In this
+project the package is also installable (``pip install`` of the repository
+builds a wheel of ``routers`` alone, with ``py.typed``), and it may be
+copied under the BSD licence in ``LICENSE``.
 
 Settings
 --------
