@@ -107,5 +107,7 @@ def test_both_probes_answer_plain_http_when_demo_mode_forces_https(tmp_path):
         f"print(*(c.get(path).status_code for path in ['{LIVE}', '{READY}', '/']))"
     )
     finished = manage("shell", "-c", asked, env=env)
-    # Ready is 503 here: the throwaway directory has no legacy database to read.
-    assert finished.stdout.splitlines()[-1].split() == ["200", "503", "301"], finished.stderr
+    live, ready, home = finished.stdout.splitlines()[-1].split()
+    # Ready may be 503 here: a read-only alias whose file its owner's check
+    # hasn't created yet can't be opened. Either way it is answered, not redirected.
+    assert (live, home) == ("200", "301") and ready in {"200", "503"}, finished.stderr
