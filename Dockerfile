@@ -37,8 +37,10 @@ USER 10001:10001
 
 EXPOSE 8000
 
-# The slim image has no curl; the home page touches every database alias.
+# Liveness: /health/live/ opens no database connection, so a database outage
+# never marks the container unhealthy (a restart cures none); a load balancer
+# asks /health/ready/ instead, 503 while a primary is down. No curl in slim.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/', timeout=4)"]
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/health/live/', timeout=4)"]
 
 CMD ["gunicorn", "-c", "docker/gunicorn.conf.py", "project.wsgi"]

@@ -55,6 +55,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "routers",
+    # manage.py health_check and its page's template; the checks are
+    # routers/contrib/health_check.py's, on /health/ready/ (project/urls.py).
+    "health_check",
     "apps.core",
     "apps.blog",
     "apps.shop",
@@ -263,6 +266,9 @@ if not DEMO_MODE:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = True
+    # Probes ask over plain HTTP from inside (the image's HEALTHCHECK, a load
+    # balancer): answered there, not redirected to HTTPS.
+    SECURE_REDIRECT_EXEMPT = [r"^health/(live|ready)/$"]
     SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

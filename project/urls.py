@@ -7,10 +7,15 @@ from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
 from apps.core import views as core_views
+from routers.contrib.health_check import ReadinessView
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", core_views.health, name="health"),
+    # Liveness (the container's HEALTHCHECK): opens no database connection.
+    path("health/live/", core_views.health_live, name="health_live"),
+    # Readiness: 503 while a database that takes writes can't be reached.
+    path("health/ready/", ReadinessView.as_view(), name="health_ready"),
     path("patterns/", core_views.pattern_list, name="pattern_list"),
     path("patterns/<slug:slug>/", core_views.pattern_detail, name="pattern_detail"),
     path("readme/", core_views.readme_page, name="readme"),

@@ -77,12 +77,17 @@ SQL panel with the router's reason beside each query. Copy it into a
 ``contrib/`` folder of the package, with ``explain``.
 
 Every module depends on Django and the standard library only, besides the
-siblings named (and ``contrib/debug_toolbar`` on django-debug-toolbar).
-Settings are read on first use and re-read when ``override_settings``
-changes them. In this project the package is also
-installable (``pip install`` of the repository builds a wheel of ``routers``
-alone, with ``py.typed``), and it may be copied under the BSD licence in
-``LICENSE``.
+siblings named; those of ``contrib/`` each fit one library to the routers,
+and need it besides: ``contrib/debug_toolbar`` gives django-debug-toolbar's
+SQL panel the router's reason for each query (copy with explain), and
+``contrib/health_check`` gives django-health-check a check per database (a
+primary that can't be reached fails, a replica's trouble is a warning) and a
+readiness view that answers 503 while one fails (copy with health,
+replica_sets, thread_connections). Settings are read on first use and
+re-read when ``override_settings`` changes them. In this project the package
+is also installable (``pip install`` of the repository builds a wheel of
+``routers`` alone, with ``py.typed``), and it may be copied under the BSD
+licence in ``LICENSE``.
 
 Settings
 --------

@@ -25,7 +25,11 @@ COPY_WITH = re.compile(r"^Copy with:(.*?)(?:\n\n|\Z)", re.MULTILINE | re.DOTALL)
 
 
 def copy_with(module: str) -> set[str]:
-    """The siblings named in ``routers/<module>.py``'s ``Copy with:`` line."""
+    """The siblings named in ``routers/<module>.py``'s ``Copy with:`` line.
+
+    *module* may be in a subpackage (``contrib/health_check``); the siblings
+    it names are modules of ``routers/`` itself.
+    """
     source = (REPO / "routers" / f"{module}.py").read_text()
     match = COPY_WITH.search(ast.get_docstring(ast.parse(source)) or "")
     assert match, f"routers/{module}.py has no 'Copy with:' line in its docstring"
@@ -95,10 +99,10 @@ class BlankProject:
         (target / "__init__.py").write_text("")
         copied = sorted({module, *copy_with(module), "apps"})
         for module in copied:
-            if "/" in module:  # a subpackage's module ("contrib/debug_toolbar")
-                (target / module).parent.mkdir(exist_ok=True)
-                (target / module).parent.joinpath("__init__.py").write_text("")
-            shutil.copy(REPO / "routers" / f"{module}.py", target / f"{module}.py")
+            destination = target / f"{module}.py"
+            destination.parent.mkdir(exist_ok=True)  # contrib/, for a module in it
+            (destination.parent / "__init__.py").touch()
+            shutil.copy(REPO / "routers" / f"{module}.py", destination)
         return copied
 
     def copy_commands(self) -> list[str]:

@@ -2,7 +2,7 @@ from dataclasses import asdict
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
-from django.http import Http404, HttpResponseNotAllowed, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
@@ -121,6 +121,18 @@ def health_json(request):
     rows = database_health(details=staff)
     summary = health_summary(rows=rows, details=staff)
     return JsonResponse({**summary, "databases": [asdict(row) for row in rows]})
+
+
+@never_cache
+@require_safe
+def health_live(request):
+    """Liveness: 200 while this process answers requests. It opens no database connection.
+
+    A container's health check or an orchestrator's liveness probe restarts
+    a process that fails it, and restarting cures nothing a database outage
+    causes; the readiness URL (``/health/ready/``) is the one that asks them.
+    """
+    return HttpResponse("alive\n", content_type="text/plain; charset=utf-8")
 
 
 def bad_request(request, exception):

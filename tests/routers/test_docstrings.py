@@ -15,7 +15,8 @@ from tests.blank_project import REPO
 from tests.blank_project import copy_with as declared
 
 PACKAGE = REPO / "routers"
-# Modules by their path in the package without ".py": "explain", "contrib/debug_toolbar".
+# The package's modules, and those of contrib/ (each needs a library besides
+# Django) as "contrib/<name>"; management/ is copied whole (copy_commands()).
 MODULES = sorted(
     path.relative_to(PACKAGE).with_suffix("").as_posix()
     for path in [*PACKAGE.glob("*.py"), *PACKAGE.glob("contrib/*.py")]
@@ -73,3 +74,4 @@ def test_every_module_is_covered():
     """A module added later is checked too: the list comes from the folder."""
     assert {"app_label", "apps", "explain", "replica", "middleware", "degraded"} <= set(MODULES)
     assert "contrib/debug_toolbar" in MODULES
+    assert "contrib/health_check" in MODULES
