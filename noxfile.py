@@ -1,12 +1,13 @@
 """The routers' version matrix: their own tests on each supported Python and Django.
 
-``make matrix`` runs every pair below; ``make matrix NOX_ARGS="-s corners"`` only
-the oldest and the newest. Each session installs the routers distribution
-(``pip install .``, so pip refuses a pair that ``pyproject.toml``'s
-``requires-python`` or Django range excludes), one Django release and the test
-tools pinned in ``requirements-dev.txt``, into its own virtualenv under
-``.nox/``, and runs the tests below on ``tests/routers_only/settings.py``:
-nothing from the demo site, whose settings stay on Django 5.2 LTS.
+``make matrix`` runs every pair below (``nox -l`` lists them; ``make matrix
+NOX_ARGS="-s 'routers(py3.13-django6.0)'"`` runs one). Each session installs
+the routers distribution (``pip install .``, so pip refuses a pair that
+``pyproject.toml``'s ``requires-python`` or Django range excludes), one Django
+release and the test tools pinned in ``requirements-dev.txt``, into its own
+virtualenv under ``.nox/``, and runs the tests below on
+``tests/routers_only/settings.py``: nothing from the demo site, whose settings
+stay on Django 5.2 LTS.
 
 Without ``CI=true`` a Python that isn't installed skips its sessions (nox says
 so); in CI it fails them. The Makefile puts pyenv's Pythons on ``PATH``.
