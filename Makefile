@@ -14,6 +14,7 @@
 #   make bench-move        move_shard under live writes: copy rate, write latency
 #   make bench-throughput  req/s under gunicorn: connection reuse, against one database
 #   make lock      regenerate requirements*.txt, with hashes, from requirements*.in
+#   make matrix    the routers' own tests on each supported Python and Django (noxfile.py)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -25,7 +26,7 @@ PORT ?= 8000
 PG_TEST_ENV = PG_TOPOLOGY_DIR=/tmp/multidb-pg-test PG_TOPOLOGY_PORT=25442
 TOPOLOGY := $(BIN)/python scripts/pg_topology.py
 
-.PHONY: bench-lag demo demo-pg pg-down test migrations-check lock test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
+.PHONY: matrix bench-lag demo demo-pg pg-down test migrations-check lock test-sqlite test-postgres install install-dev lint bench bench-pinning bench-drill bench-analytics bench-sharding bench-move bench-throughput clean
 
 demo: install
 	$(BIN)/python manage.py migrate_all
@@ -69,6 +70,15 @@ test-sqlite: install-dev
 test-postgres: install-dev
 	$(PG_TEST_ENV) $(TOPOLOGY) run -- $(BIN)/python -m pytest -m "not sqlite_only" \
 	  --ignore=tests/e2e --ignore=tests/compose $(PYTEST_ARGS)
+
+# The routers' version matrix (noxfile.py), its virtualenvs under .nox/. pyenv's
+# Pythons go on PATH first, where pyenv has them; NOX_ARGS picks sessions
+# (NOX_ARGS="-s 'routers(py3.13-django6.0)'"), `-- -x` passes pytest options.
+PYENV_PYTHONS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3].*/bin)
+empty :=
+space := $(empty) $(empty)
+matrix: install-dev
+	PATH="$(subst $(space),:,$(strip $(PYENV_PYTHONS) $(PATH)))" $(BIN)/nox $(NOX_ARGS)
 
 # ruff, then mypy with django-stubs over routers/ and project/ ([tool.mypy]).
 lint: install-dev
@@ -151,4 +161,4 @@ lock: install-dev
 	$(LOCK) requirements-dev.in -o requirements-dev.txt
 
 clean:
-	rm -rf $(VENV) var staticfiles .pytest_cache
+	rm -rf $(VENV) .nox var staticfiles .pytest_cache

@@ -12,7 +12,10 @@ import pytest
 
 from apps.accounts.factories import DEFAULT_PASSWORD, UserFactory
 from tests import legacy
-from tests.support import in_ci
+
+# The CI no-skip policy and the fixtures the routers' own tests share with the
+# version matrix, which runs them without this file (noxfile.py).
+pytest_plugins = ["tests.routers_only.plugin"]
 
 PG_HOW = (
     "run `make test` (its second pass starts the topology), or "
@@ -41,17 +44,6 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.skip(reason=f"needs the PostgreSQL topology: {PG_HOW}"))
         if "sqlite_only" in item.keywords and vendor != "sqlite":
             item.add_marker(pytest.mark.skip(reason="describes the embedded SQLite default"))
-
-
-def pytest_sessionfinish(session, exitstatus):
-    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-    skipped = reporter.stats.get("skipped", []) if reporter else []
-    if in_ci() and skipped and session.exitstatus == 0:
-        reporter.write_line(
-            f"CI=true: {len(skipped)} test(s) skipped; CI allows no skips, failing the run.",
-            red=True,
-        )
-        session.exitstatus = 1
 
 
 @pytest.fixture(scope="session")
@@ -132,54 +124,6 @@ def user(db):
 def logged_in_client(client, user):
     assert client.login(username=user.username, password=DEFAULT_PASSWORD)
     return client
-
-
-@pytest.fixture(autouse=True, scope="session")
-def no_background_lag_monitor():
-    """Tests measure lag explicitly (routers.health.health.measure); no thread races them."""
-    from django.test import override_settings
-
-    with override_settings(MULTIDB_REPLICA_LAG_INTERVAL=0):
-        yield
-
-
-class FrozenClock:
-    """A wall clock that stands still until the test moves it."""
-
-    def __init__(self, start: float):
-        self.time = start
-
-    def __call__(self) -> float:
-        return self.time
-
-    def advance(self, seconds: float) -> None:
-        self.time += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch) -> FrozenClock:
-    """Freeze ``routers.pinning.now()``, the clock that pins are stamped and aged with.
-
-    It stands at the current whole second (the cookie format's two decimals
-    round-trip it exactly) until ``clock.advance(seconds)``, so a test that
-    writes and reads back in two steps sees "0 s ago" however slow the machine.
-    """
-    frozen = FrozenClock(float(int(time.time())))
-    monkeypatch.setattr("routers.pinning.now", frozen)
-    return frozen
-
-
-@pytest.fixture(autouse=True)
-def fresh_health():
-    """A replica marked down, or a pin left by one test, doesn't leak into the next."""
-    from routers.health import health
-    from routers.pinning import unpin_this_thread
-
-    health.reset()
-    unpin_this_thread()
-    yield
-    health.reset()
-    unpin_this_thread()
 
 
 @pytest.fixture(autouse=True, scope="session")

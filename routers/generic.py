@@ -43,6 +43,7 @@ Copy with: nothing (Django only).
 
 from collections import defaultdict
 
+import django
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import router
@@ -145,3 +146,11 @@ class CrossDatabaseGenericForeignKey(GenericForeignKey):
             return target.pk, type(target)
 
         return targets, target_key, instance_key, True, self.name, False
+
+    if django.VERSION < (5, 0):
+        # Django 4.2 asks for one queryset (or None) by this older name; 5.0 renamed it
+        # get_prefetch_querysets and takes a list. Without it, 4.2 would run Django's
+        # own, which reads every target from the content type's database.
+        def get_prefetch_queryset(self, instances, queryset=None):
+            querysets = None if queryset is None else [queryset]
+            return self.get_prefetch_querysets(instances, querysets)

@@ -35,6 +35,7 @@ Copy with: ``chain.py``, ``explain.py``, ``health.py``, ``pinning.py``, ``replic
 
 from contextlib import contextmanager
 
+from asgiref.sync import iscoroutinefunction
 from django.conf import settings
 from django.core import checks
 from django.utils.deprecation import MiddlewareMixin
@@ -76,10 +77,13 @@ READ_ONLY_METHODS = frozenset(["GET", "TRACE", "HEAD", "OPTIONS"])
 class PinningRouterMiddleware(MiddlewareMixin):
     """Pin a client's reads to the primaries until the replicas have its writes."""
 
-    async_mode: bool  # set by MiddlewareMixin.__init__, which django-stubs doesn't declare
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        # What Django 5.0+ keeps as self.async_mode; 4.2 keeps no such attribute.
+        self.is_async = iscoroutinefunction(get_response)
 
     def __call__(self, request):
-        if self.async_mode:
+        if self.is_async:
             return self.__acall__(request)
         with self._scope(request):
             return super().__call__(request)

@@ -73,7 +73,7 @@ def attnames(model) -> list[str]:
 
 def _normal(value):
     if isinstance(value, datetime.datetime) and value.tzinfo is not None:
-        return value.astimezone(datetime.UTC).isoformat()
+        return value.astimezone(datetime.timezone.utc).isoformat()
     if isinstance(value, datetime.date | datetime.time | decimal.Decimal | uuid.UUID):
         return str(value)
     if isinstance(value, memoryview):

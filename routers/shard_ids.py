@@ -36,7 +36,7 @@ __all__ = [
     "new_ids",
 ]
 
-ID_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+ID_EPOCH = datetime.datetime(2026, 1, 1, tzinfo=datetime.timezone.utc)
 TIME_BITS, SHARD_BITS, SEQUENCE_BITS = 41, 12, 10
 MAX_LOGICAL_SHARDS = 1 << SHARD_BITS
 _SEQUENCE_MASK = (1 << SEQUENCE_BITS) - 1
@@ -51,7 +51,7 @@ def make_id(logical_shard: int, sequence: int, *, at: datetime.datetime | None =
     """A new row's id: *at* (now by default), *logical_shard*, and *sequence* modulo 1024."""
     if not 0 <= logical_shard < MAX_LOGICAL_SHARDS:
         raise ValueError(f"logical shard {logical_shard} is outside 0-{MAX_LOGICAL_SHARDS - 1}")
-    at = at or datetime.datetime.now(datetime.UTC)
+    at = at or datetime.datetime.now(datetime.timezone.utc)
     milliseconds = (at - ID_EPOCH) // datetime.timedelta(milliseconds=1)
     if not 0 <= milliseconds <= _MAX_MILLISECONDS:
         raise ValueError(f"{at.isoformat()} is outside the id's time range from {ID_EPOCH.date()}")
@@ -95,7 +95,7 @@ def new_ids(model, keys: list, alias: str) -> list[int]:
     one more millisecond per 1024 rows: the layout's limit, as Instagram's,
     is 1024 new rows per database per millisecond.
     """
-    now = datetime.datetime.now(datetime.UTC)
+    now = datetime.datetime.now(datetime.timezone.utc)
     sequences = next_sequences(alias, len(keys))
     return [
         make_id(logical_shard_for(key), sequence, at=now + _MILLISECOND * (i // _SEQUENCES))

@@ -119,7 +119,9 @@ class BlankProject:
         path = self.root / (name or f"{alias}.sqlite3")
         config = {"ENGINE": "django.db.backends.sqlite3", "NAME": str(path)}
         if read_only:
-            config["OPTIONS"] = {"init_command": "PRAGMA query_only = ON"}
+            # SQLite's URI form (Django opens every SQLite name with uri=True): works
+            # on each Django the version matrix runs; OPTIONS["init_command"] needs 5.1.
+            config["NAME"] = f"file:{path}?mode=ro"
         self.databases[alias] = config
         return path
 

@@ -1,6 +1,5 @@
 """Helpers shared by the test suite."""
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,11 +12,7 @@ from apps.core.experiments.outage import (  # noqa: F401 (re-exported)
     pointed_nowhere,
 )
 from routers.health import health
-
-
-def in_ci() -> bool:
-    """Whether the suite runs under CI (``CI=true``), where nothing may be skipped."""
-    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+from tests.routers_only.plugin import in_ci
 
 
 def unavailable(what: str, how: str) -> None:

@@ -317,7 +317,7 @@ PATTERNS = (
             "conftest.django_db_setup",
             "tests.replication.wait_for_replay",
             "tests.support.unreachable",
-            "conftest.clock",
+            "tests.routers_only.plugin.clock",
             "conftest.pytest_collection_modifyitems",
         ),
         tests=("tests/postgres/test_topology.py", "apps/core/tests/test_experiment_testing.py"),

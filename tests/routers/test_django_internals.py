@@ -74,14 +74,11 @@ class ConnectionInternals(TransactionTestCase):
             fresh.close()
 
     def test_the_router_lists_the_configured_router_instances_in_order(self):
+        """Whatever the settings: the demo's five routers, or the version matrix's one."""
+        from django.conf import settings
+
         classes = [type(r).__name__ for r in router.routers]
-        assert classes == [
-            "ReadOnlyRouter",
-            "WarehouseRouter",
-            "PinningReplicaRouter",
-            "ShardRouter",
-            "AppLabelRouter",
-        ]
+        assert classes == [path.rpartition(".")[2] for path in settings.DATABASE_ROUTERS]
 
 
 class QuerySetHints(TestCase):
