@@ -7,6 +7,7 @@ own validator, compare each rev with the version installed from the lock
 every Python file, so a commit's hooks would find nothing to rewrite.
 """
 
+import re
 import shutil
 import subprocess
 import sys
@@ -19,7 +20,6 @@ from ruamel.yaml import YAML
 from tests.subprocess_env import REPO
 
 CONFIG = REPO / ".pre-commit-config.yaml"
-LOCAL_STATE = {".git", ".venv", "venv", "var", "build", "dist", "staticfiles", "node_modules"}
 
 
 def hooks() -> dict[str, dict]:
@@ -29,11 +29,11 @@ def hooks() -> dict[str, dict]:
 
 
 def python_files() -> list[Path]:
-    return [
-        path
-        for path in REPO.rglob("*.py")
-        if not LOCAL_STATE & set(path.relative_to(REPO).parts[:-1])
-    ]
+    """The files pre-commit would check: git's, not virtualenvs or caches (.nox, .venv)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-z", "--", "*.py"], cwd=REPO, capture_output=True, check=True
+    )
+    return [REPO / name for name in listed.stdout.decode().split("\0") if name]
 
 
 def test_pre_commit_accepts_the_config():
@@ -56,13 +56,32 @@ def test_the_hooks_run_the_versions_make_lint_runs():
     assert repos["django-upgrade"]["rev"] == version("django-upgrade")
 
 
-def test_django_upgrade_targets_the_demos_django_and_finds_nothing_to_rewrite(tmp_path):
-    [hook] = hooks()["django-upgrade"]["hooks"]
-    target = hook["args"][hook["args"].index("--target-version") + 1]
-    assert target == f"{django.VERSION[0]}.{django.VERSION[1]}"
+def test_django_upgrade_targets_each_part_s_django_and_finds_nothing_to_rewrite(tmp_path):
+    """routers/ targets the oldest Django it supports, the demo the Django it runs."""
+    oldest = re.search(r"Django>=(\d+\.\d+)", (REPO / "pyproject.toml").read_text()).group(1)
+    demo = f"{django.VERSION[0]}.{django.VERSION[1]}"
+    files = python_files()
+    for hook in hooks()["django-upgrade"]["hooks"]:
+        target = hook["args"][hook["args"].index("--target-version") + 1]
+        if "files" in hook:
+            assert target == oldest, hook["name"]
+            chosen = [path for path in files if re.search(hook["files"], rel(path))]
+        else:
+            assert target == demo, hook["name"]
+            chosen = [path for path in files if not re.search(hook["exclude"], rel(path))]
+        assert chosen, hook["name"]
+        assert_nothing_to_rewrite(chosen, target, tmp_path / target)
+
+
+def rel(path: Path) -> str:
+    return path.relative_to(REPO).as_posix()
+
+
+def assert_nothing_to_rewrite(paths: list[Path], target: str, folder: Path) -> None:
+    """django-upgrade on copies of *paths*: a rewrite (exit 1) names the file."""
     copies = []
-    for path in python_files():
-        copy = tmp_path / path.relative_to(REPO)
+    for path in paths:
+        copy = folder / rel(path)
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, copy)
         copies.append(str(copy))
