@@ -15,10 +15,14 @@ def modules() -> dict[str, Path]:
 
 
 def module_file(dotted_path: str) -> str:
-    """The file name under routers/ that *dotted_path* lives in; empty if it isn't there."""
-    package, _, rest = dotted_path.partition(".")
-    name = f"{rest.split('.')[0]}.py"
-    return name if package == "routers" and name in modules() else ""
+    """The path under routers/ of the module *dotted_path* lives in; empty if not there."""
+    package, *names = dotted_path.split(".")
+    known = modules() if package == "routers" else {}
+    for end in range(len(names), 0, -1):  # the longest prefix that is a module
+        name = "/".join(names[:end]) + ".py"
+        if name in known:
+            return name
+    return ""
 
 
 def first_line_of_docstring(path: Path) -> str:

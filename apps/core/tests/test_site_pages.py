@@ -108,3 +108,13 @@ def test_the_readme_s_screenshots_are_static_files_on_the_served_page(client):
     for name in ("gallery-1280.png", "gallery-390.png"):
         assert f'src="/static/core/screenshots/{name}"' in text
         assert (Path(settings.BASE_DIR) / "apps/core/static/core/screenshots" / name).exists()
+
+
+def test_a_dotted_path_finds_its_module_under_routers():
+    from apps.core.source import module_file
+
+    assert module_file("routers.replica.PinningReplicaRouter.db_for_read") == "replica.py"
+    assert module_file("routers.contrib.debug_toolbar.RoutedSQLPanel") == (
+        "contrib/debug_toolbar.py"
+    )
+    assert module_file("apps.core.views.home") == ""
