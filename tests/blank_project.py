@@ -122,6 +122,10 @@ class BlankProject:
             # SQLite's URI form (Django opens every SQLite name with uri=True): works
             # on each Django the version matrix runs; OPTIONS["init_command"] needs 5.1.
             config["NAME"] = f"file:{path}?mode=ro"
+            # mode=ro can't create the file: an empty database until its owner
+            # writes one (a read-only alias may be asked before anyone has).
+            if not path.exists():
+                sqlite3.connect(path).close()
         self.databases[alias] = config
         return path
 
