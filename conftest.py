@@ -106,16 +106,6 @@ def staff_client(client):
 
 
 @pytest.fixture
-def forgotten_health():
-    """``routers.health`` knows nothing before the test and forgets what it learnt after."""
-    from routers.health import health
-
-    health.reset()
-    yield
-    health.reset()
-
-
-@pytest.fixture
 def user(db):
     return UserFactory(username="john")
 

@@ -20,11 +20,6 @@ pytestmark = [
 ALIASES = ("default", "replica", "blog_db", "shop_db")
 
 
-@pytest.fixture
-def staff_client(forgotten_health, staff_client):
-    return staff_client
-
-
 def answers_from_another_thread() -> dict[str, object]:
     """``SELECT 1`` on every alias from a fresh thread, with fresh connections."""
     answers = {}

@@ -22,13 +22,6 @@ from tests.support import unreachable
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-@pytest.fixture(autouse=True)
-def forget_health():
-    health.reset()
-    yield
-    health.reset()
-
-
 @pytest.fixture
 def connections_opened():
     """Every connection opened in any thread while the test runs, by alias."""

@@ -10,10 +10,9 @@ from apps.notes.models import Note
 from apps.shop.models import Product
 from routers.health import health
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True, databases=["default", "replica", "blog_db", "shop_db"]),
-    pytest.mark.usefixtures("forgotten_health"),
-]
+pytestmark = pytest.mark.django_db(
+    transaction=True, databases=["default", "replica", "blog_db", "shop_db"]
+)
 PAGE = "/patterns/failover/"
 ALIASES = ["default", "replica", "blog_db", "shop_db"]
 

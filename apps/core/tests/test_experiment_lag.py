@@ -5,10 +5,7 @@ import pytest
 
 from apps.notes.lag_readers import meaning_of
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True, databases=["default", "replica"]),
-    pytest.mark.usefixtures("forgotten_health"),
-]
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
 PAGE = "/patterns/replica-lag/"
 
 

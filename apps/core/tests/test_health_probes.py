@@ -26,13 +26,6 @@ JSON = {"HTTP_ACCEPT": "application/json"}
 pytestmark = pytest.mark.django_db(databases="__all__")
 
 
-@pytest.fixture(autouse=True)
-def forget_health():
-    health.reset()
-    yield
-    health.reset()
-
-
 def test_liveness_answers_200_and_opens_no_connection_to_any_database(client):
     """No connection opened in any thread, no query on any alias, even while one is down."""
     health.mark_down("default", "connection refused")
